@@ -1,0 +1,59 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import type { z } from "zod";
+import { ConfigError } from "./errors";
+import { resolveModels, type ModelArtifact } from "./models";
+import { environmentConfigSchema, type EnvironmentConfig } from "./schema";
+
+export interface LoadedEnvironment {
+  readonly file: string;
+  readonly config: EnvironmentConfig;
+  readonly models: readonly ModelArtifact[];
+}
+
+export interface LoadOptions {
+  readonly configDir: string;
+  readonly modelsRoot: string;
+}
+
+export function listEnvironments(configDir: string): string[] {
+  if (!existsSync(configDir)) return [];
+  return readdirSync(configDir)
+    .filter((file) => file.endsWith(".json"))
+    .map((file) => file.slice(0, -".json".length))
+    .sort();
+}
+
+function describeIssue(file: string, issue: z.core.$ZodIssue): string {
+  const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "(root)";
+  return `${file}: ${field}: ${issue.message}`;
+}
+
+/** Reads, validates and resolves one environment's config. Every problem found is in the thrown ConfigError. */
+export function loadEnvironment(environment: string, options: LoadOptions): LoadedEnvironment {
+  const path = join(options.configDir, `${environment}.json`);
+  const file = relative(process.cwd(), path) || path;
+  if (!existsSync(path)) {
+    const known = listEnvironments(options.configDir);
+    throw new ConfigError([`${file}: no such environment file; known environments: ${known.join(", ") || "(none)"}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigError([`${file}: not valid JSON (${(error as Error).message})`]);
+  }
+  const parsed = environmentConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(file, issue)));
+  }
+  const config = parsed.data;
+  const problems: string[] = [];
+  if (config.environment !== environment) {
+    problems.push(`${file}: environment: must be "${environment}" to match the file name (got "${config.environment}")`);
+  }
+  const { artifacts, problems: modelProblems } = resolveModels(options.modelsRoot, config.models, file);
+  problems.push(...modelProblems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { file, config, models: artifacts };
+}

@@ -1,0 +1,87 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import {
+  MANIFEST_FILE,
+  MODEL_FILE,
+  modelManifestSchema,
+  modelVersion,
+  sha256Hex,
+  type ModelManifest,
+} from "../../handlers/shared/model-manifest";
+import type { ServingMode } from "./schema";
+
+/** One model folder as infrastructure sees it: where its files are and which version they make. */
+export interface ModelArtifact {
+  readonly name: string;
+  readonly serve: ServingMode;
+  readonly directory: string;
+  readonly modelPath: string;
+  readonly manifestPath: string | undefined;
+  readonly manifest: ModelManifest | undefined;
+  readonly sha256: string;
+  readonly version: string;
+}
+
+/**
+ * Resolves each configured model to its folder under `modelsRoot`. Returns problems instead of
+ * throwing, so a config with several mistakes is reported in one go.
+ */
+export function resolveModels(
+  modelsRoot: string,
+  models: Readonly<Record<string, { serve: ServingMode }>>,
+  configFile: string,
+): { artifacts: ModelArtifact[]; problems: string[] } {
+  const artifacts: ModelArtifact[] = [];
+  const problems: string[] = [];
+  for (const name of Object.keys(models).sort()) {
+    const directory = join(modelsRoot, name);
+    const modelPath = join(directory, MODEL_FILE);
+    const shown = relative(process.cwd(), modelPath) || modelPath;
+    if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+      problems.push(`${configFile}: models.${name}: no folder ${relative(process.cwd(), directory)}; add models/${name}/${MODEL_FILE} or remove the entry`);
+      continue;
+    }
+    if (!existsSync(modelPath)) {
+      problems.push(`${configFile}: models.${name}: ${shown} is missing; every model folder needs a ${MODEL_FILE}`);
+      continue;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(modelPath);
+    } catch (error) {
+      problems.push(`${shown}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      continue;
+    }
+    const manifestPath = join(directory, MANIFEST_FILE);
+    let manifest: ModelManifest | undefined;
+    if (existsSync(manifestPath)) {
+      const shownManifest = relative(process.cwd(), manifestPath) || manifestPath;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(readFileSync(manifestPath, "utf8"));
+      } catch (error) {
+        problems.push(`${shownManifest}: not valid JSON (${(error as Error).message})`);
+        continue;
+      }
+      const parsed = modelManifestSchema.safeParse(raw);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+          problems.push(`${shownManifest}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+        }
+        continue;
+      }
+      manifest = parsed.data;
+    }
+    artifacts.push({
+      name,
+      serve: models[name].serve,
+      directory,
+      modelPath,
+      manifestPath: manifest ? manifestPath : undefined,
+      manifest,
+      sha256: sha256Hex(bytes),
+      version: modelVersion(bytes, manifest),
+    });
+  }
+  return { artifacts, problems };
+}
