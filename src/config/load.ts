@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import type { z } from "zod";
 import { ConfigError } from "./errors";
 import { resolveModels, type ModelArtifact } from "./models";
@@ -32,7 +32,8 @@ function describeIssue(file: string, issue: z.core.$ZodIssue): string {
 /** Reads, validates and resolves one environment's config. Every problem found is in the thrown ConfigError. */
 export function loadEnvironment(environment: string, options: LoadOptions): LoadedEnvironment {
   const path = join(options.configDir, `${environment}.json`);
-  const file = relative(process.cwd(), path) || path;
+  // Shown relative to the project root, so messages read the same from any working directory.
+  const file = relative(dirname(options.configDir), path);
   if (!existsSync(path)) {
     const known = listEnvironments(options.configDir);
     throw new ConfigError([`${file}: no such environment file; known environments: ${known.join(", ") || "(none)"}`]);

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import {
   MANIFEST_FILE,
   MODEL_FILE,
@@ -31,31 +31,31 @@ export function resolveModels(
   models: Readonly<Record<string, { serve: ServingMode }>>,
   configFile: string,
 ): { artifacts: ModelArtifact[]; problems: string[] } {
+  const shown = (path: string) => relative(dirname(modelsRoot), path);
   const artifacts: ModelArtifact[] = [];
   const problems: string[] = [];
   for (const name of Object.keys(models).sort()) {
     const directory = join(modelsRoot, name);
     const modelPath = join(directory, MODEL_FILE);
-    const shown = relative(process.cwd(), modelPath) || modelPath;
     if (!existsSync(directory) || !statSync(directory).isDirectory()) {
-      problems.push(`${configFile}: models.${name}: no folder ${relative(process.cwd(), directory)}; add models/${name}/${MODEL_FILE} or remove the entry`);
+      problems.push(`${configFile}: models.${name}: no folder ${shown(directory)}; add models/${name}/${MODEL_FILE} or remove the entry`);
       continue;
     }
     if (!existsSync(modelPath)) {
-      problems.push(`${configFile}: models.${name}: ${shown} is missing; every model folder needs a ${MODEL_FILE}`);
+      problems.push(`${configFile}: models.${name}: ${shown(modelPath)} is missing; every model folder needs a ${MODEL_FILE}`);
       continue;
     }
     let bytes: Buffer;
     try {
       bytes = readFileSync(modelPath);
     } catch (error) {
-      problems.push(`${shown}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      problems.push(`${shown(modelPath)}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
       continue;
     }
     const manifestPath = join(directory, MANIFEST_FILE);
     let manifest: ModelManifest | undefined;
     if (existsSync(manifestPath)) {
-      const shownManifest = relative(process.cwd(), manifestPath) || manifestPath;
+      const shownManifest = shown(manifestPath);
       let raw: unknown;
       try {
         raw = JSON.parse(readFileSync(manifestPath, "utf8"));

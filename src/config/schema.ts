@@ -151,7 +151,9 @@ export const environmentConfigSchema = z
       });
     }
     const domain = config.domain;
-    if (domain && domain.recordName !== domain.zoneName && !domain.recordName.endsWith(`.${domain.zoneName}`)) {
+    const recordOutsideZone =
+      domain && isHostname(domain.recordName) && domain.recordName !== domain.zoneName && !domain.recordName.endsWith(`.${domain.zoneName}`);
+    if (domain && recordOutsideZone) {
       ctx.addIssue({
         code: "custom",
         path: ["domain", "recordName"],
