@@ -3,7 +3,7 @@ import { dirname, join, relative } from "node:path";
 import type { z } from "zod";
 import { ConfigError } from "./errors";
 import { resolveModels, type ModelArtifact } from "./models";
-import { environmentConfigSchema, type EnvironmentConfig } from "./schema";
+import { environmentConfigSchema, type EnvironmentConfig, type ServingMode } from "./schema";
 
 export interface LoadedEnvironment {
   readonly file: string;
@@ -29,6 +29,10 @@ function describeIssue(file: string, issue: z.core.$ZodIssue): string {
   return `${file}: ${field}: ${issue.message}`;
 }
 
+function folderCheckOnly(models: object): Record<string, { serve: ServingMode }> {
+  return Object.fromEntries(Object.keys(models).map((name) => [name, { serve: "regional" as const }]));
+}
+
 /** Reads, validates and resolves one environment's config. Every problem found is in the thrown ConfigError. */
 export function loadEnvironment(environment: string, options: LoadOptions): LoadedEnvironment {
   const path = join(options.configDir, `${environment}.json`);
@@ -46,7 +50,13 @@ export function loadEnvironment(environment: string, options: LoadOptions): Load
   }
   const parsed = environmentConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => describeIssue(file, issue)));
+    // Model folders are checked even when other fields are wrong, so one run reports every problem.
+    const models = (raw as { models?: unknown }).models;
+    const folderProblems =
+      models !== null && typeof models === "object" && !Array.isArray(models)
+        ? resolveModels(options.modelsRoot, folderCheckOnly(models), file).problems
+        : [];
+    throw new ConfigError([...parsed.error.issues.map((issue) => describeIssue(file, issue)), ...folderProblems]);
   }
   const config = parsed.data;
   const problems: string[] = [];
