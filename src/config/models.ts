@@ -1,13 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import {
-  MANIFEST_FILE,
-  MODEL_FILE,
-  modelManifestSchema,
-  modelVersion,
-  sha256Hex,
-  type ModelManifest,
-} from "../../handlers/shared/model-manifest";
+import { MANIFEST_FILE, MODEL_FILE, modelVersion, sha256Hex, type ModelManifest } from "../../handlers/shared/model-manifest";
+import { modelManifestSchema } from "../../handlers/shared/model-manifest-schema";
 import type { ServingMode } from "./schema";
 
 /** One model folder as infrastructure sees it: where its files are and which version they make. */

@@ -1,0 +1,138 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { onnx } from "onnx-proto";
+import { InferenceRuntime, silentLogger } from "../../handlers/core";
+import { modelConfigFromFile } from "../../handlers/core/local-models";
+import type { RuntimeConfig, RuntimeModelConfig } from "../../handlers/shared/runtime-config";
+
+export const FIXTURES = join(__dirname, "../../../shared/fixtures");
+export const FIXTURE_MODELS = join(FIXTURES, "models");
+export const EVENTS = join(FIXTURES, "events");
+export const IRIS_DIR = join(__dirname, "../../models/iris");
+
+export function readJson<T = unknown>(path: string): T {
+  return JSON.parse(readFileSync(path, "utf8")) as T;
+}
+
+export const CACHE: RuntimeConfig["cache"] = { unversionedTtlSeconds: 300, versionedTtlSeconds: 31_536_000 };
+
+/** The shared models as served under test names, plus deliberately broken ones. */
+export interface TestModels {
+  readonly config: RuntimeConfig;
+  readonly root: string;
+  readonly scratch: string;
+}
+
+/**
+ * A copy of the iris demo model with its tensors renamed to what the derived fixture events send
+ * (`float_input` in, `output_label` out), so those events get a real prediction as `rf_iris`.
+ */
+function writeRenamedIris(scratch: string): string {
+  const model = onnx.ModelProto.decode(readFileSync(join(IRIS_DIR, "model.onnx")));
+  const graph = model.graph as onnx.GraphProto;
+  const renames: Record<string, string> = { features: "float_input", label: "output_label" };
+  const rename = (name: string) => renames[name] ?? name;
+  for (const value of [...graph.input, ...graph.output]) value.name = rename(value.name ?? "");
+  for (const node of graph.node) {
+    node.input = (node.input ?? []).map(rename);
+    node.output = (node.output ?? []).map(rename);
+  }
+  const path = join(scratch, "rf_iris.onnx");
+  writeFileSync(path, onnx.ModelProto.encode(model).finish());
+  return path;
+}
+
+/** A model with a ZipMap output (seq(map(int64,float))), which ONNX Runtime for Node cannot return. */
+function writeZipMapModel(scratch: string): string {
+  const floatTensor = (dims: (number | string)[]) =>
+    onnx.TypeProto.create({
+      tensorType: {
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: { dim: dims.map((dim) => (typeof dim === "number" ? { dimValue: dim } : { dimParam: dim })) },
+      },
+    });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: "edge-inference-tests",
+    opsetImport: [{ domain: "", version: 13 }, { domain: "ai.onnx.ml", version: 1 }],
+    graph: {
+      name: "zipmap",
+      input: [{ name: "scores", type: floatTensor(["N", 2]) }],
+      output: [
+        { name: "probabilities", type: floatTensor(["N", 2]) },
+        {
+          name: "output_probability",
+          type: {
+            sequenceType: {
+              elemType: { mapType: { keyType: onnx.TensorProto.DataType.INT64, valueType: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } } },
+            },
+          },
+        },
+      ],
+      node: [
+        { opType: "Identity", input: ["scores"], output: ["probabilities"] },
+        {
+          opType: "ZipMap",
+          domain: "ai.onnx.ml",
+          input: ["scores"],
+          output: ["output_probability"],
+          attribute: [{ name: "classlabels_int64s", type: onnx.AttributeProto.AttributeType.INTS, ints: [0, 1] }],
+        },
+      ],
+    },
+  });
+  const path = join(scratch, "zipmap.onnx");
+  writeFileSync(path, onnx.ModelProto.encode(model).finish());
+  return path;
+}
+
+/** Identity over a tensor with two dynamic dimensions, which the GET form cannot shape. */
+function writeDynamicModel(scratch: string): string {
+  const tensor = onnx.TypeProto.create({
+    tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: "N" }, { dimParam: "M" }] } },
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: "", version: 13 }],
+    graph: {
+      name: "dynamic",
+      input: [{ name: "x", type: tensor }],
+      output: [{ name: "y", type: tensor }],
+      node: [{ opType: "Identity", input: ["x"], output: ["y"] }],
+    },
+  });
+  const path = join(scratch, "dynamic.onnx");
+  writeFileSync(path, onnx.ModelProto.encode(model).finish());
+  return path;
+}
+
+export function testModels(): TestModels {
+  const scratch = mkdtempSync(join(tmpdir(), "edge-inference-models-"));
+  const corrupt = join(scratch, "corrupt.onnx");
+  writeFileSync(corrupt, Buffer.from("this is not an ONNX model"));
+  const root = FIXTURE_MODELS;
+  const models: RuntimeModelConfig[] = [
+    modelConfigFromFile(root, "mnist", "mnist.onnx"),
+    modelConfigFromFile(root, "matmul", "ort-quickstart-matmul.onnx", { manifest: { version: "v1" } }),
+    modelConfigFromFile(root, "titanic", "pipeline_titanic_nozipmap.onnx", {
+      manifest: { description: "sklearn pipeline", labels: { label: ["died", "survived"] } },
+    }),
+    modelConfigFromFile(root, "rf_iris", writeRenamedIris(scratch)),
+    modelConfigFromFile(root, "zipmap", writeZipMapModel(scratch)),
+    modelConfigFromFile(root, "dynamic", writeDynamicModel(scratch)),
+    { name: "corrupt", version: "1", serve: "edge", modelFile: corrupt },
+    { name: "missing", version: "1", serve: "edge", modelFile: join(scratch, "no-such-model.onnx") },
+    { name: "regional_only", version: "1", serve: "regional" },
+  ];
+  return { config: { schemaVersion: 1, models, cache: CACHE }, root, scratch };
+}
+
+export function testRuntime(models: TestModels = testModels()): InferenceRuntime {
+  return new InferenceRuntime({ config: models.config, root: models.root, logger: silentLogger });
+}
+
+/** 20 real MNIST digits, 784 floats each in 0..1. */
+export function mnistSamples(): { label: number; pixels: number[] }[] {
+  return readJson<{ samples: { label: number; pixels: number[] }[] }>(join(FIXTURE_MODELS, "data/mnist-20-samples.json")).samples;
+}

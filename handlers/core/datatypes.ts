@@ -1,0 +1,84 @@
+import type { Tensor } from "onnxruntime-node";
+
+/** OIP datatypes this runtime can exchange with ONNX Runtime, and their ONNX Runtime tensor types. */
+export const OIP_TO_ORT = {
+  BOOL: "bool",
+  UINT8: "uint8",
+  UINT16: "uint16",
+  UINT32: "uint32",
+  UINT64: "uint64",
+  INT8: "int8",
+  INT16: "int16",
+  INT32: "int32",
+  INT64: "int64",
+  FP32: "float32",
+  FP64: "float64",
+  BYTES: "string",
+} as const satisfies Record<string, Tensor.Type>;
+
+export type OipDatatype = keyof typeof OIP_TO_ORT;
+
+const ORT_TO_OIP: ReadonlyMap<string, OipDatatype> = new Map(
+  Object.entries(OIP_TO_ORT).map(([oip, ort]) => [ort, oip as OipDatatype]),
+);
+
+export function oipDatatypeOf(ortType: string): OipDatatype | undefined {
+  return ORT_TO_OIP.get(ortType);
+}
+
+export function isOipDatatype(value: unknown): value is OipDatatype {
+  return typeof value === "string" && Object.prototype.hasOwnProperty.call(OIP_TO_ORT, value);
+}
+
+/** Inclusive ranges of the integer types that fit a JS number exactly. */
+export const INTEGER_RANGES: Readonly<Partial<Record<OipDatatype, readonly [number, number]>>> = {
+  INT8: [-128, 127],
+  INT16: [-32768, 32767],
+  INT32: [-2147483648, 2147483647],
+  UINT8: [0, 255],
+  UINT16: [0, 65535],
+  UINT32: [0, 4294967295],
+  INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  UINT64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+export type TensorStorage =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
+  | string[];
+
+export function allocateStorage(datatype: OipDatatype, length: number): TensorStorage {
+  switch (datatype) {
+    case "FP32":
+      return new Float32Array(length);
+    case "FP64":
+      return new Float64Array(length);
+    case "INT8":
+      return new Int8Array(length);
+    case "INT16":
+      return new Int16Array(length);
+    case "INT32":
+      return new Int32Array(length);
+    case "INT64":
+      return new BigInt64Array(length);
+    case "UINT8":
+    case "BOOL":
+      return new Uint8Array(length);
+    case "UINT16":
+      return new Uint16Array(length);
+    case "UINT32":
+      return new Uint32Array(length);
+    case "UINT64":
+      return new BigUint64Array(length);
+    case "BYTES":
+      return new Array<string>(length);
+  }
+}

@@ -1,0 +1,212 @@
+import type { InferenceSession, Tensor } from "onnxruntime-node";
+import { canonicalizeQuery } from "../shared/canonical-query";
+import type { RuntimeConfig } from "../shared/runtime-config";
+import type { OipDatatype } from "./datatypes";
+import { badRequest, methodNotAllowed, notFound, OipError, payloadTooLarge } from "./errors";
+import { checkContentType, parseInferRequest, parseJsonBody } from "./infer-request";
+import { createLogger, type RuntimeLogger } from "./logger";
+import { DEFAULT_SESSION_OPTIONS, ModelRegistry, type LoadedModel, type TensorSpec } from "./model-registry";
+import { matchRoute, type Route } from "./routes";
+import { DEFAULT_MAX_ELEMENTS, encodeTensorData, tensorFromCanonical } from "./tensor-codec";
+
+export const SERVER_NAME = "edge-inference";
+export const SERVER_VERSION = "0.1.0";
+/** Lambda's synchronous invocation payload limit. */
+export const DEFAULT_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+
+/** A request as every adapter hands it to the core: header names lower-case, query without '?'. */
+export interface RuntimeRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query?: string;
+  readonly headers?: Readonly<Record<string, string | undefined>>;
+  readonly body?: Uint8Array | string;
+  readonly requestId?: string;
+}
+
+export interface RuntimeResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export interface RuntimeOptions {
+  readonly config: RuntimeConfig;
+  /** Directory that RuntimeModelConfig.modelFile paths are relative to. */
+  readonly root: string;
+  readonly logger?: RuntimeLogger;
+  readonly sessionOptions?: InferenceSession.SessionOptions;
+  readonly maxElements?: number;
+  readonly maxRequestBytes?: number;
+}
+
+const NO_STORE = "no-store";
+
+/**
+ * The Open Inference Protocol runtime: routes, validation, ONNX Runtime sessions. It knows nothing
+ * of AWS; the edge, API Gateway and HTTP adapters translate their events into `handle` calls.
+ */
+export class InferenceRuntime {
+  readonly registry: ModelRegistry;
+  readonly config: RuntimeConfig;
+  private readonly logger: RuntimeLogger;
+  private readonly maxElements: number;
+  private readonly maxRequestBytes: number;
+
+  constructor(options: RuntimeOptions) {
+    this.config = options.config;
+    this.logger = options.logger ?? createLogger(SERVER_NAME);
+    this.registry = new ModelRegistry(options.config, options.root, this.logger, options.sessionOptions ?? DEFAULT_SESSION_OPTIONS);
+    this.maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
+    this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  }
+
+  /** Loads every model now (Lambda init) instead of on first use; failures leave that model not-ready. */
+  async loadAll(): Promise<this> {
+    await this.registry.loadAll();
+    return this;
+  }
+
+  async handle(request: RuntimeRequest): Promise<RuntimeResponse> {
+    const started = performance.now();
+    const route = matchRoute(request.path);
+    let response: RuntimeResponse;
+    let version: string | undefined;
+    try {
+      if (!route) throw notFound(`no Open Inference Protocol route at ${request.path}`);
+      if (!route.methods.includes(request.method)) throw methodNotAllowed(request.method, route.methods);
+      const result = await this.dispatch(route, request);
+      version = result.version;
+      response = { status: result.status ?? 200, headers: { "content-type": "application/json", "cache-control": this.cacheControl(route, result.status) }, body: result.body };
+    } catch (error) {
+      response = this.errorResponse(error, request, route);
+    }
+    const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    const fields = { requestId: request.requestId, method: request.method, route: route?.kind, model: route?.model, version: version ?? route?.version, status: response.status, latencyMs };
+    if (response.status >= 500) this.logger.error("request failed", fields);
+    else this.logger.info("request", fields);
+    return response;
+  }
+
+  private async dispatch(route: Route, request: RuntimeRequest): Promise<{ body: string; status?: number; version?: string }> {
+    switch (route.kind) {
+      case "server-live":
+        return { body: JSON.stringify({ live: true }) };
+      case "server-ready": {
+        const ready = this.registry.allReady();
+        return { body: JSON.stringify({ ready }), status: ready ? 200 : 503 };
+      }
+      case "server-metadata":
+        return { body: JSON.stringify({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] }) };
+      case "model-ready": {
+        const name = route.model as string;
+        const { ready, reason } = await this.registry.readiness(name, route.version);
+        const body = reason === undefined ? { name, ready } : { name, ready, error: reason };
+        return { body: JSON.stringify(body), status: ready ? 200 : 503 };
+      }
+      case "model-metadata": {
+        const model = await this.registry.get(route.model as string, route.version);
+        return { body: JSON.stringify(modelMetadata(model)), version: model.version };
+      }
+      case "infer": {
+        const model = await this.registry.get(route.model as string, route.version);
+        return { body: await this.infer(model, request), version: model.version };
+      }
+    }
+  }
+
+  private async infer(model: LoadedModel, request: RuntimeRequest): Promise<string> {
+    let id: string | undefined;
+    let feeds: Record<string, Tensor>;
+    let outputs: readonly string[];
+    if (request.method === "GET") {
+      ({ feeds, outputs } = this.parseQuery(model, request.query ?? ""));
+    } else {
+      checkContentType(request.headers ?? {});
+      const body = request.body;
+      if (body === undefined || body.length === 0) throw badRequest("request body is empty; send an OIP inference request");
+      const bytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+      if (bytes > this.maxRequestBytes) throw payloadTooLarge(`request body is ${bytes} bytes; the limit is ${this.maxRequestBytes}`);
+      const text = typeof body === "string" ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
+      ({ id, feeds, outputs } = parseInferRequest(parseJsonBody(text), model, this.maxElements));
+    }
+    let results: InferenceSession.OnnxValueMapType;
+    try {
+      results = await model.session.run(feeds, outputs as string[]);
+    } catch (error) {
+      // Inputs were checked against the declared signature, so what is left is the model refusing these values.
+      throw badRequest(`model '${model.name}' rejected the input: ${(error as Error).message.split("\n")[0]}`);
+    }
+    return inferResponse(model, id, outputs, results as Record<string, Tensor>);
+  }
+
+  private parseQuery(model: LoadedModel, query: string): { feeds: Record<string, Tensor>; outputs: readonly string[] } {
+    const canonical = canonicalizeQuery(query, model.signature.queryInputs);
+    if (!canonical.ok) throw badRequest(canonical.error);
+    const specs = new Map(model.signature.inputs.map((spec) => [spec.name, spec]));
+    const feeds: Record<string, Tensor> = {};
+    for (const input of canonical.inputs) {
+      const spec = specs.get(input.name) as TensorSpec;
+      feeds[input.name] = tensorFromCanonical(input.datatype as OipDatatype, input.values, batchOfOne(spec.shape));
+    }
+    return { feeds, outputs: model.signature.defaultOutputs };
+  }
+
+  private cacheControl(route: Route, status: number | undefined): string {
+    if ((status ?? 200) !== 200 || route.kind === "server-live" || route.kind === "server-ready" || route.kind === "model-ready") {
+      return NO_STORE;
+    }
+    const { versionedTtlSeconds, unversionedTtlSeconds } = this.config.cache;
+    return route.version !== undefined
+      ? `public, max-age=${versionedTtlSeconds}, immutable`
+      : `public, max-age=${unversionedTtlSeconds}`;
+  }
+
+  private errorResponse(error: unknown, request: RuntimeRequest, route: Route | undefined): RuntimeResponse {
+    let status = 500;
+    let message = "internal error";
+    let headers: Record<string, string> = {};
+    if (error instanceof OipError) {
+      ({ status, message } = error);
+      headers = { ...error.headers };
+    } else {
+      this.logger.error("unexpected error", { requestId: request.requestId, model: route?.model, error: error instanceof Error ? error.stack : String(error) });
+    }
+    return { status, headers: { ...headers, "content-type": "application/json", "cache-control": NO_STORE }, body: JSON.stringify({ error: message }) };
+  }
+}
+
+/** The model's declared shape with the first dynamic dimension (the batch) set to 1. */
+export function batchOfOne(shape: readonly number[]): number[] {
+  let batchSet = false;
+  return shape.map((dim) => {
+    if (dim >= 0 || batchSet) return dim;
+    batchSet = true;
+    return 1;
+  });
+}
+
+export function modelMetadata(model: LoadedModel): Record<string, unknown> {
+  const { signature, manifest } = model;
+  const labels = manifest?.labels ?? {};
+  const metadata: Record<string, unknown> = {
+    name: model.name,
+    versions: [model.version],
+    platform: "onnx_onnxv1",
+    inputs: signature.inputs,
+    outputs: signature.outputs.map((output) => (labels[output.name] ? { ...output, labels: labels[output.name] } : output)),
+  };
+  if (signature.unsupportedOutputs.length > 0) metadata.unsupported_outputs = signature.unsupportedOutputs;
+  if (manifest?.description !== undefined) metadata.parameters = { description: manifest.description };
+  return metadata;
+}
+
+function inferResponse(model: LoadedModel, id: string | undefined, outputs: readonly string[], results: Record<string, Tensor>): string {
+  const datatypes = new Map(model.signature.outputs.map((output) => [output.name, output.datatype]));
+  const parts = outputs.map((name) => {
+    const tensor = results[name];
+    return `{"name":${JSON.stringify(name)},"datatype":"${datatypes.get(name)}","shape":${JSON.stringify(tensor.dims)},"data":${encodeTensorData(tensor)}}`;
+  });
+  const idPart = id === undefined ? "" : `,"id":${JSON.stringify(id)}`;
+  return `{"model_name":${JSON.stringify(model.name)},"model_version":${JSON.stringify(model.version)}${idPart},"outputs":[${parts.join(",")}]}`;
+}

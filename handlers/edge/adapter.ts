@@ -1,0 +1,119 @@
+import type { CloudFrontHeaders, CloudFrontRequestEvent, CloudFrontRequestResult, CloudFrontResultResponse } from "aws-lambda";
+import { InferenceRuntime, matchRoute, type RuntimeOptions, type RuntimeResponse } from "../core";
+
+/** CloudFront's limit on a response generated at origin-request, headers included. */
+export const EDGE_MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/**
+ * Headers a Lambda@Edge generated response must not carry: CloudFront's disallowed headers and the
+ * origin-request read-only ones (edge-functions-restrictions.md). Any of them makes CloudFront answer 502.
+ */
+export const EDGE_FORBIDDEN_HEADERS: readonly (string | RegExp)[] = [
+  "connection", "expect", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "trailer", "upgrade",
+  "x-accel-buffering", "x-accel-charset", "x-accel-limit-rate", "x-accel-redirect", /^x-amz-cf-/, "x-amzn-auth",
+  "x-amzn-cf-billing", "x-amzn-cf-id", "x-amzn-cf-xff", "x-amzn-errortype", "x-amzn-fle-profile", "x-amzn-header-count",
+  "x-amzn-header-order", "x-amzn-lambda-integration-tag", "x-amzn-requestid", "x-cache", /^x-edge-/, "x-forwarded-proto",
+  "x-real-ip", "accept-encoding", "content-length", "if-modified-since", "if-none-match", "if-range", "if-unmodified-since",
+  "transfer-encoding", "via",
+];
+
+export function isForbiddenEdgeHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return EDGE_FORBIDDEN_HEADERS.some((rule) => (typeof rule === "string" ? rule === lower : rule.test(lower)));
+}
+
+export type EdgeHandlerOptions = ({ readonly runtime: InferenceRuntime } | RuntimeOptions) & {
+  /**
+   * Whether the origin behind this distribution is the regional API, which can answer what the edge
+   * cannot (truncated bodies, responses over 1 MB). Without it those requests get a 413.
+   */
+  readonly regionalFallback?: boolean;
+};
+
+export type EdgeHandler = (event: CloudFrontRequestEvent) => Promise<CloudFrontRequestResult>;
+
+/** Lower-case name -> display key, or null when CloudFront forbids it; the core uses a handful of names. */
+const headerKeys = new Map<string, string | null>();
+
+function headerKey(name: string): string | null {
+  let key = headerKeys.get(name);
+  if (key === undefined) {
+    const lower = name.toLowerCase();
+    key = isForbiddenEdgeHeader(lower) ? null : lower.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+    headerKeys.set(name, key);
+  }
+  return key;
+}
+
+function toCloudFrontResponse(response: RuntimeResponse): CloudFrontResultResponse {
+  const headers: CloudFrontHeaders = {};
+  for (const name in response.headers) {
+    const key = headerKey(name);
+    if (key !== null) headers[key.toLowerCase()] = [{ key, value: response.headers[name] }];
+  }
+  return { status: String(response.status), headers, body: response.body, bodyEncoding: "text" };
+}
+
+function responseBytes(response: CloudFrontResultResponse): number {
+  let bytes = Buffer.byteLength(response.body ?? "");
+  for (const values of Object.values(response.headers ?? {})) {
+    for (const { key, value } of values) bytes += Buffer.byteLength(`${key ?? ""}: ${value}\r\n`);
+  }
+  return bytes;
+}
+
+function errorResponse(status: number, message: string): CloudFrontResultResponse {
+  return toCloudFrontResponse({
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store" },
+    body: JSON.stringify({ error: message }),
+  });
+}
+
+/**
+ * CloudFront origin-request adapter: generates the response for OIP routes of models this bundle
+ * carries, and returns the request unchanged (on to the origin) for everything else.
+ */
+export function createEdgeHandler(options: EdgeHandlerOptions): EdgeHandler {
+  const runtime = "runtime" in options ? options.runtime : new InferenceRuntime(options);
+  const regionalFallback = options.regionalFallback ?? true;
+  return async (event) => {
+    const { request, config } = event.Records[0].cf;
+    const route = matchRoute(request.uri);
+    if (!route) return request;
+    if (route.model !== undefined) {
+      const model = runtime.registry.configOf(route.model);
+      // An edge bundle carries only edge models: the regional origin serves, or 404s, every other name.
+      const servedElsewhere = model === undefined ? regionalFallback : model.serve === "regional" || model.modelFile === undefined;
+      if (servedElsewhere) return request;
+    }
+    const body = request.body;
+    if (body?.inputTruncated) {
+      // CloudFront exposed only the first 1 MB; the regional origin receives the whole body.
+      if (regionalFallback) return request;
+      return errorResponse(413, "request body is larger than the 1 MB Lambda@Edge can read, and this model has no regional endpoint");
+    }
+    const headers: Record<string, string> = {};
+    const incoming = request.headers ?? {};
+    for (const name in incoming) {
+      const values = incoming[name];
+      if (values.length > 0) headers[name] = values.length === 1 ? values[0].value : values.map((header) => header.value).join(", ");
+    }
+    const data = body?.data;
+    const response = toCloudFrontResponse(
+      await runtime.handle({
+        method: request.method,
+        path: request.uri,
+        query: request.querystring ?? "",
+        headers,
+        body: data === undefined || data === "" ? undefined : body?.encoding === "text" ? data : Buffer.from(data, "base64"),
+        requestId: config?.requestId,
+      }),
+    );
+    if (responseBytes(response) > EDGE_MAX_RESPONSE_BYTES) {
+      if (regionalFallback) return request;
+      return errorResponse(413, "the response would exceed the 1 MB CloudFront allows a Lambda@Edge function to generate; send fewer rows");
+    }
+    return response;
+  };
+}

@@ -1,0 +1,1 @@
+export { createHttpServer, startHttpServer, type HttpServerOptions, type RunningHttpServer } from "./server";

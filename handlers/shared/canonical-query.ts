@@ -1,0 +1,196 @@
+/*
+ * Canonical form of the cacheable GET inference request
+ *   GET /v2/models/{m}[/versions/{v}]/infer?<input>=<v1>,<v2>,...&<input2>=...
+ *
+ * This module is shared by the CloudFront Function that computes the cache key and by the
+ * inference core, so that the cache key and what the model sees cannot disagree. The CloudFront
+ * Functions runtime is ES5.1 with a few ES6 additions, so this file stays self-contained: no
+ * imports, no Node APIs, no classes, no `?.`/`??`, no spread, no BigInt, no regex lookbehind.
+ *
+ * Query syntax: '+' is a literal plus sign (this is not form encoding), values are split on raw
+ * commas before percent-decoding, so a BYTES value containing ',' sends it as %2C.
+ */
+
+/** One model input as the GET form needs it; `elements` is the element count with batch = 1, or -1 if unknown. */
+export interface QueryInputSpec {
+  name: string;
+  datatype: string;
+  elements: number;
+}
+
+export interface CanonicalInput {
+  name: string;
+  datatype: string;
+  /** Canonical spellings: shortest round-trip numbers, decimal integers, "true"/"false", decoded UTF-8 for BYTES. */
+  values: string[];
+}
+
+export type CanonicalQueryResult =
+  | { ok: true; query: string; inputs: CanonicalInput[] }
+  | { ok: false; error: string };
+
+var MAX_QUERY_LENGTH = 8192;
+var DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+var INTEGER = /^[+-]?\d+$/;
+var INT64_MAX = "9223372036854775807";
+var INT64_MIN_ABS = "9223372036854775808";
+var UINT64_MAX = "18446744073709551615";
+
+var INTEGER_RANGES: { [datatype: string]: number[] } = {
+  INT8: [-128, 127],
+  INT16: [-32768, 32767],
+  INT32: [-2147483648, 2147483647],
+  UINT8: [0, 255],
+  UINT16: [0, 65535],
+  UINT32: [0, 4294967295],
+};
+
+function fail(message: string): { ok: false; error: string } {
+  return { ok: false, error: message };
+}
+
+function decodePart(raw: string): string | null {
+  try {
+    return decodeURIComponent(raw);
+  } catch (e) {
+    return null;
+  }
+}
+
+/** Compares two digit strings without leading zeros as unsigned integers. */
+function compareDigits(a: string, b: string): number {
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function canonicalFloat(text: string, single: boolean): string | null {
+  if (!DECIMAL.test(text)) return null;
+  var value = Number(text);
+  if (single) value = Math.fround(value);
+  if (!isFinite(value)) return null;
+  if (value === 0) return "0";
+  if (!single) return String(value);
+  // Shortest decimal that rounds to the same float32, so 5.1 stays "5.1" rather than 5.099999904632568.
+  for (var precision = 1; precision <= 9; precision++) {
+    var candidate = Number(value.toPrecision(precision));
+    if (Math.fround(candidate) === value) return String(candidate);
+  }
+  return String(value);
+}
+
+function canonicalInt64(text: string, unsigned: boolean): string | null {
+  if (!INTEGER.test(text)) return null;
+  var negative = text.charAt(0) === "-";
+  var digits = text.charAt(0) === "+" || negative ? text.substring(1) : text;
+  var start = 0;
+  while (start < digits.length - 1 && digits.charAt(start) === "0") start++;
+  digits = digits.substring(start);
+  if (digits === "0") return "0";
+  if (unsigned) {
+    if (negative || compareDigits(digits, UINT64_MAX) > 0) return null;
+    return digits;
+  }
+  if (compareDigits(digits, negative ? INT64_MIN_ABS : INT64_MAX) > 0) return null;
+  return negative ? "-" + digits : digits;
+}
+
+function canonicalSmallInt(text: string, datatype: string): string | null {
+  if (!INTEGER.test(text) || text.length > 12) return null;
+  var value = Number(text);
+  var range = INTEGER_RANGES[datatype];
+  if (value < range[0] || value > range[1]) return null;
+  return String(value === 0 ? 0 : value);
+}
+
+function canonicalBool(text: string): string | null {
+  var lower = text.toLowerCase();
+  if (lower === "true" || lower === "1") return "true";
+  if (lower === "false" || lower === "0") return "false";
+  return null;
+}
+
+function expectation(datatype: string): string {
+  if (datatype === "FP32" || datatype === "FP64") return "a finite " + datatype + " number";
+  if (datatype === "BOOL") return "true, false, 1 or 0";
+  if (datatype === "INT64") return "a decimal integer within int64";
+  if (datatype === "UINT64") return "a decimal integer within uint64";
+  return "a decimal integer within " + datatype;
+}
+
+/** The canonical spelling of one decoded value, or null when it is not a valid `datatype` value. */
+export function canonicalValue(text: string, datatype: string): string | null {
+  if (datatype === "FP32") return canonicalFloat(text, true);
+  if (datatype === "FP64") return canonicalFloat(text, false);
+  if (datatype === "INT64") return canonicalInt64(text, false);
+  if (datatype === "UINT64") return canonicalInt64(text, true);
+  if (datatype === "BOOL") return canonicalBool(text);
+  if (datatype === "BYTES") return text;
+  if (INTEGER_RANGES[datatype]) return canonicalSmallInt(text, datatype);
+  return null;
+}
+
+/**
+ * Maps a raw query string (without '?') to its canonical form for a model with these inputs:
+ * parameters sorted by name, values in canonical spelling, unknown parameters dropped.
+ * Duplicate, missing or invalid inputs give `{ ok: false, error }` with a message for the client.
+ */
+export function canonicalizeQuery(rawQuery: string, specs: QueryInputSpec[]): CanonicalQueryResult {
+  if (rawQuery.length > MAX_QUERY_LENGTH) {
+    return fail("query string is longer than " + MAX_QUERY_LENGTH + " characters; use POST for large inputs");
+  }
+  var specByName: { [name: string]: QueryInputSpec } = {};
+  for (var s = 0; s < specs.length; s++) {
+    specByName["$" + specs[s].name] = specs[s];
+  }
+  var rawByName: { [name: string]: string } = {};
+  var pairs = rawQuery.length > 0 ? rawQuery.split("&") : [];
+  for (var p = 0; p < pairs.length; p++) {
+    if (pairs[p].length === 0) continue;
+    var eq = pairs[p].indexOf("=");
+    var name = decodePart(eq < 0 ? pairs[p] : pairs[p].substring(0, eq));
+    if (name === null) return fail("query parameter name " + JSON.stringify(pairs[p]) + " is not valid percent-encoding");
+    if (!specByName["$" + name]) continue;
+    if (rawByName["$" + name] !== undefined) return fail("input '" + name + "' is given more than once");
+    rawByName["$" + name] = eq < 0 ? "" : pairs[p].substring(eq + 1);
+  }
+
+  var inputs: CanonicalInput[] = [];
+  for (var i = 0; i < specs.length; i++) {
+    var spec = specs[i];
+    var raw = rawByName["$" + spec.name];
+    if (raw === undefined) return fail("input '" + spec.name + "' is missing from the query string");
+    if (!(spec.elements >= 0)) {
+      return fail("input '" + spec.name + "' has dynamic dimensions besides the batch, so its shape cannot be inferred from a query; use POST");
+    }
+    var parts = raw.length === 0 && spec.elements === 0 ? [] : raw.split(",");
+    if (parts.length !== spec.elements) {
+      return fail("input '" + spec.name + "' needs " + spec.elements + " values for a batch of one, got " + parts.length);
+    }
+    var values: string[] = [];
+    for (var v = 0; v < parts.length; v++) {
+      var decoded = decodePart(parts[v]);
+      if (decoded === null) return fail("input '" + spec.name + "' value " + (v + 1) + " is not valid percent-encoding");
+      var canonical = canonicalValue(decoded, spec.datatype);
+      if (canonical === null) {
+        if (INTEGER_RANGES[spec.datatype] === undefined && spec.datatype !== "FP32" && spec.datatype !== "FP64" &&
+          spec.datatype !== "INT64" && spec.datatype !== "UINT64" && spec.datatype !== "BOOL") {
+          return fail("input '" + spec.name + "' has datatype " + spec.datatype + ", which the GET form does not support");
+        }
+        return fail("input '" + spec.name + "' value " + (v + 1) + " " + JSON.stringify(decoded) + " is not " + expectation(spec.datatype));
+      }
+      values.push(canonical);
+    }
+    inputs.push({ name: spec.name, datatype: spec.datatype, values: values });
+  }
+
+  inputs.sort(function (a, b) {
+    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  });
+  var query: string[] = [];
+  for (var k = 0; k < inputs.length; k++) {
+    var encoded: string[] = [];
+    for (var e = 0; e < inputs[k].values.length; e++) encoded.push(encodeURIComponent(inputs[k].values[e]));
+    query.push(encodeURIComponent(inputs[k].name) + "=" + encoded.join(","));
+  }
+  return { ok: true, query: query.join("&"), inputs: inputs };
+}

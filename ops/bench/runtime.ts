@@ -1,0 +1,105 @@
+/**
+ * Runtime latency budget check (prints figures, never fails):
+ *   raw session.run  <  minimal JSON handler (~1.7-1.8x raw)  <  edge adapter (budget: p50 <= 1.15x minimal)
+ * All three use the same model, input, session options and process, measured in interleaved rounds.
+ * Run: npx tsx ops/bench/runtime.ts [iterations]
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CloudFrontRequestEvent, CloudFrontResultResponse } from "aws-lambda";
+import * as ort from "onnxruntime-node";
+import { InferenceRuntime, silentLogger, type RuntimeLogger } from "../../handlers/core";
+import { modelConfigFromFile } from "../../handlers/core/local-models";
+import { DEFAULT_SESSION_OPTIONS } from "../../handlers/core/model-registry";
+import { createEdgeHandler } from "../../handlers/edge/adapter";
+
+const FIXTURES = join(__dirname, "../../../shared/fixtures");
+const MODELS = join(FIXTURES, "models");
+const iterations = Number(process.argv[2] ?? 3000);
+
+/** Costs what a structured logger costs before it writes: building the JSON line. */
+const serialisingLogger: RuntimeLogger = {
+  info: (message, extra) => void JSON.stringify({ level: "INFO", message, timestamp: new Date().toISOString(), ...extra }),
+  warn: (message, extra) => void JSON.stringify({ level: "WARN", message, ...extra }),
+  error: (message, extra) => void JSON.stringify({ level: "ERROR", message, ...extra }),
+};
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function main(): Promise<void> {
+  const { samples } = JSON.parse(readFileSync(join(MODELS, "data/mnist-20-samples.json"), "utf8")) as { samples: { pixels: number[] }[] };
+  const pixels = samples[7].pixels;
+  const request = { id: "bench", inputs: [{ name: "Input3", datatype: "FP32", shape: [1, 1, 28, 28], data: pixels }] };
+  const base64Body = Buffer.from(JSON.stringify(request)).toString("base64");
+
+  const session = await ort.InferenceSession.create(join(MODELS, "mnist.onnx"), DEFAULT_SESSION_OPTIONS);
+  const rawInput = new ort.Tensor("float32", Float32Array.from(pixels), [1, 1, 28, 28]);
+  const raw = async () => session.run({ Input3: rawInput });
+
+  // What "the least a JSON handler does" means: no validation, no routing, no logging.
+  const minimal = async () => {
+    const body = JSON.parse(Buffer.from(base64Body, "base64").toString("utf8"));
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const input of body.inputs) feeds[input.name] = new ort.Tensor("float32", Float32Array.from(input.data as number[]), input.shape);
+    const results = await session.run(feeds);
+    return JSON.stringify({
+      model_name: "mnist",
+      id: body.id,
+      outputs: Object.entries(results).map(([name, tensor]) => ({ name, datatype: "FP32", shape: tensor.dims, data: Array.from(tensor.data as Float32Array) })),
+    });
+  };
+
+  const config = { schemaVersion: 1 as const, models: [modelConfigFromFile(MODELS, "mnist", "mnist.onnx")], cache: { unversionedTtlSeconds: 60, versionedTtlSeconds: 31_536_000 } };
+  const edgeEvent = JSON.parse(readFileSync(join(FIXTURES, "events/derived/cloudfront-origin-request-oip-infer-post.json"), "utf8")) as CloudFrontRequestEvent;
+  Object.assign(edgeEvent.Records[0].cf.request, { uri: "/v2/models/mnist/infer" });
+  edgeEvent.Records[0].cf.request.body = { action: "read-only", encoding: "base64", inputTruncated: false, data: base64Body };
+  const edgeSilent = createEdgeHandler({ runtime: await new InferenceRuntime({ config, root: MODELS, logger: silentLogger }).loadAll() });
+  const edgeLogging = createEdgeHandler({ runtime: await new InferenceRuntime({ config, root: MODELS, logger: serialisingLogger }).loadAll() });
+
+  // Outputs must be identical to raw session.run.
+  const expected = Array.from((await raw()).Plus214_Output_0.data as Float32Array);
+  const served = JSON.parse(((await edgeSilent(edgeEvent)) as CloudFrontResultResponse).body as string).outputs[0].data;
+  const identical = JSON.stringify(served) === JSON.stringify(expected);
+
+  const variants: [string, () => Promise<unknown>][] = [
+    ["raw session.run", raw],
+    ["minimal JSON handler", minimal],
+    ["edge adapter (silent log)", () => edgeSilent(edgeEvent)],
+    ["edge adapter (log line built)", () => edgeLogging(edgeEvent)],
+  ];
+  const timings = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+  for (let i = 0; i < 300; i++) for (const [, run] of variants) await run();
+  const rounds = 10;
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, run] of variants) {
+      const list = timings.get(name)!;
+      for (let i = 0; i < iterations / rounds; i++) {
+        const started = process.hrtime.bigint();
+        await run();
+        list.push(Number(process.hrtime.bigint() - started) / 1000);
+      }
+    }
+  }
+
+  const p50 = new Map<string, number>();
+  console.log(`mnist, ${iterations} iterations per variant, node ${process.version}, onnxruntime-node ${ort.env.versions.node ?? "?"}`);
+  console.log("variant                          p50 us    p90 us    p99 us");
+  for (const [name] of variants) {
+    const sorted = timings.get(name)!.sort((a, b) => a - b);
+    p50.set(name, percentile(sorted, 50));
+    console.log(`${name.padEnd(30)} ${percentile(sorted, 50).toFixed(1).padStart(8)}  ${percentile(sorted, 90).toFixed(1).padStart(8)}  ${percentile(sorted, 99).toFixed(1).padStart(8)}`);
+  }
+  const ratio = (a: string, b: string) => (p50.get(a)! / p50.get(b)!).toFixed(3);
+  console.log(`minimal / raw               = ${ratio("minimal JSON handler", "raw session.run")}x (expected ~1.7-1.8x)`);
+  console.log(`edge (silent) / minimal     = ${ratio("edge adapter (silent log)", "minimal JSON handler")}x (budget <= 1.15x)`);
+  console.log(`edge (log line) / minimal   = ${ratio("edge adapter (log line built)", "minimal JSON handler")}x`);
+  console.log(`outputs identical to raw session.run: ${identical}`);
+  await session.release();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 0;
+});
