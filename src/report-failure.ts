@@ -1,10 +1,12 @@
+import { ProblemsError } from "./problems";
+
 /**
  * Prints why synth failed for a person to act on: one line per problem, no stack trace unless
  * EDGE_INFERENCE_DEBUG is set. Returns the process exit code.
  */
 export function reportFailure(error: unknown, write: (text: string) => void = (text) => process.stderr.write(text)): number {
-  const problems = (error as { problems?: unknown }).problems;
-  if (Array.isArray(problems) && problems.every((problem) => typeof problem === "string")) {
+  if (error instanceof ProblemsError) {
+    const { problems } = error;
     write(`synth failed: ${problems.length} problem${problems.length === 1 ? "" : "s"}\n`);
     for (const problem of problems) write(`  ${problem}\n`);
   } else {

@@ -51,10 +51,10 @@ function cdktfContext(projectRoot: string): Record<string, unknown> {
 export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   const outdir = options.outdir ?? process.env.CDKTF_OUTDIR ?? join(options.projectRoot, "cdktf.out");
   const environments = loadEnvironments(options.projectRoot, options.environments);
-  const bundles = new Map<string, HandlerBundles>();
+  const built: { environment: LoadedEnvironment; bundles: HandlerBundles }[] = [];
   for (const environment of environments) {
     const { config, models } = environment;
-    bundles.set(config.environment, await buildHandlerBundles({ projectRoot: options.projectRoot, config, models }));
+    built.push({ environment, bundles: await buildHandlerBundles({ projectRoot: options.projectRoot, config, models }) });
   }
 
   const staging = join(dirname(outdir), `.${basename(outdir)}.staging-${process.pid}`);
@@ -63,13 +63,10 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   try {
     const app = new App({ outdir: staging, stackTraces: false, context: cdktfContext(options.projectRoot) });
     const stacks: string[] = [];
-    for (const environment of environments) {
+    for (const { environment, bundles } of built) {
       const { config } = environment;
       const state = new BootstrapStateStack(app, `state-${config.environment}`, { config });
-      const inference = new InferenceStack(app, `inference-${config.environment}`, {
-        environment,
-        bundles: bundles.get(config.environment)!,
-      });
+      const inference = new InferenceStack(app, `inference-${config.environment}`, { environment, bundles });
       stacks.push(state.node.id, inference.node.id);
     }
     app.synth();

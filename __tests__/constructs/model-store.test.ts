@@ -7,11 +7,9 @@ import { CloudfrontDistribution, type CloudfrontDistributionConfig } from "@cdkt
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { AnnotationMetadataEntryType, TerraformStack, Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
+import { expectPrivateBucketBaseline, synthWarnings } from "./assertions";
 import { resolveModels, type ModelArtifact } from "../../src/config/models";
 import { ModelStore, type ModelStoreProps } from "../../src/constructs/model-store";
 
@@ -79,13 +77,6 @@ function statements(synth: string): Record<string, unknown>[] {
   return documents.flatMap((document) => document.statement);
 }
 
-function warnings(stack: TerraformStack): string[] {
-  return stack.node
-    .findAll()
-    .flatMap((node) => node.node.metadata)
-    .filter((entry) => entry.type === AnnotationMetadataEntryType.WARN)
-    .map((entry) => String(entry.data));
-}
 
 /** A distribution is needed only for its ARN attribute; its required blocks do not matter to these tests. */
 function distribution(stack: TerraformStack): CloudfrontDistribution {
@@ -97,17 +88,7 @@ describe("ModelStore bucket", () => {
   const synth = Testing.synth(stack, true);
 
   it("is a private bucket: versioned, AES256 by default, all public access blocked, ACLs off, TLS only", () => {
-    expect(synth).toHaveResourceWithProperties(S3BucketVersioningA, { versioning_configuration: { status: "Enabled" } });
-    expect(synth).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
-      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }],
-    });
-    expect(synth).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
-      block_public_acls: true,
-      block_public_policy: true,
-      ignore_public_acls: true,
-      restrict_public_buckets: true,
-    });
-    expect(synth).toHaveResourceWithProperties(S3BucketOwnershipControls, { rule: { object_ownership: "BucketOwnerEnforced" } });
+    expectPrivateBucketBaseline(synth);
     expect(statements(synth)).toEqual([
       expect.objectContaining({ sid: "DenyInsecureTransport", effect: "Deny", actions: ["s3:*"] }),
     ]);
@@ -274,9 +255,9 @@ describe("ModelStore.grantDistributionRead", () => {
 
   it("warns that the key policy must let CloudFront decrypt when the models are KMS-encrypted", () => {
     const { stack, store } = stackWith({ kmsKeyArn: KMS_KEY_ARN });
-    expect(warnings(stack)).toEqual([]);
+    expect(synthWarnings(stack)).toEqual([]);
     store.grantDistributionRead(DISTRIBUTION_ARN);
-    expect(warnings(stack)).toEqual([expect.stringContaining(`encrypted with ${KMS_KEY_ARN}`)]);
+    expect(synthWarnings(stack)).toEqual([expect.stringContaining(`encrypted with ${KMS_KEY_ARN}`)]);
   });
 });
 
@@ -284,7 +265,7 @@ describe("ModelStore.readPermissions", () => {
   function resolvedPermissions(props: Partial<ModelStoreProps>) {
     const { stack, store } = stackWith(props);
     new DataAwsIamPolicyDocument(stack, "function_role_policy", {
-      statement: store.readPermissions().map((permission) => ({ effect: "Allow", ...permission })),
+      statement: store.readPermissions().map(({ actions, resources }) => ({ effect: "Allow", actions: [...actions], resources: [...resources] })),
     });
     const synth = Testing.synth(stack, true);
     const document = JSON.parse(synth).data.aws_iam_policy_document.function_role_policy as { statement: unknown[] };

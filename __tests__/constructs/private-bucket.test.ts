@@ -5,11 +5,10 @@ import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { AnnotationMetadataEntryType, TerraformStack, Testing } from "cdktf";
-import type { IConstruct } from "constructs";
+import { TerraformStack, Testing } from "cdktf";
+import { expectAllPublicAccessBlocked, synthWarnings } from "./assertions";
 import { PrivateBucket, type PrivateBucketProps } from "../../src/constructs/private-bucket";
 
 const KMS_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -44,13 +43,6 @@ function policyStatements(stack: TerraformStack): SynthesizedStatement[] {
   return only<{ statement: SynthesizedStatement[] }>(synthesized(stack).data?.aws_iam_policy_document, "policy document").statement;
 }
 
-function warnings(scope: IConstruct): string[] {
-  return scope.node
-    .findAll()
-    .flatMap((node) => node.node.metadata)
-    .filter((entry) => entry.type === AnnotationMetadataEntryType.WARN)
-    .map((entry) => String(entry.data));
-}
 
 describe("PrivateBucket secure defaults", () => {
   const { stack } = stackWith({ bucketName: "edge-inference-data" });
@@ -76,12 +68,7 @@ describe("PrivateBucket secure defaults", () => {
   });
 
   it("sets all four public access blocks", () => {
-    expect(synth).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
-      block_public_acls: true,
-      block_public_policy: true,
-      ignore_public_acls: true,
-      restrict_public_buckets: true,
-    });
+    expectAllPublicAccessBlocked(synth);
   });
 
   it("disables ACLs with BucketOwnerEnforced", () => {
@@ -118,7 +105,7 @@ describe("PrivateBucket secure defaults", () => {
   });
 
   it("emits no warnings", () => {
-    expect(warnings(stack)).toEqual([]);
+    expect(synthWarnings(stack)).toEqual([]);
   });
 });
 
@@ -166,7 +153,7 @@ describe("PrivateBucket options", () => {
   it("allows force_destroy only with a synth warning", () => {
     const { stack, bucket } = stackWith({ bucketName: "edge-inference-data", forceDestroy: true });
     expect(Testing.synth(stack, true)).toHaveResourceWithProperties(S3Bucket, { force_destroy: true });
-    expect(warnings(bucket)).toEqual([expect.stringContaining("forceDestroy is on")]);
+    expect(synthWarnings(bucket)).toEqual([expect.stringContaining("forceDestroy is on")]);
   });
 
   it("places every resource and the policy document with the given provider", () => {

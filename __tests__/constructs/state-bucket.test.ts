@@ -2,11 +2,9 @@ import type {} from "cdktf/lib/testing/adapters/jest";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { TerraformStack, Testing } from "cdktf";
+import { expectPrivateBucketBaseline } from "./assertions";
 import { StateBucket, STATE_HISTORY_DAYS, type StateBucketProps } from "../../src/constructs/state-bucket";
 
 function synthWith(props: StateBucketProps): { synth: string; stateBucket: StateBucket } {
@@ -36,17 +34,7 @@ describe("StateBucket", () => {
   });
 
   it("is versioned, encrypted, fully blocked from public access and ACL-free", () => {
-    expect(synth).toHaveResourceWithProperties(S3BucketVersioningA, { versioning_configuration: { status: "Enabled" } });
-    expect(synth).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
-      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }],
-    });
-    expect(synth).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
-      block_public_acls: true,
-      block_public_policy: true,
-      ignore_public_acls: true,
-      restrict_public_buckets: true,
-    });
-    expect(synth).toHaveResourceWithProperties(S3BucketOwnershipControls, { rule: { object_ownership: "BucketOwnerEnforced" } });
+    expectPrivateBucketBaseline(synth);
   });
 
   it("refuses requests without TLS and grants nothing", () => {

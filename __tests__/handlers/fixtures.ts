@@ -132,6 +132,30 @@ export function testRuntime(models: TestModels = testModels()): InferenceRuntime
   return new InferenceRuntime({ config: models.config, root: models.root, logger: silentLogger });
 }
 
+export interface TitanicPassenger {
+  readonly pclass: number;
+  readonly sex: string;
+  readonly age: number;
+  readonly fare: number;
+  readonly embarked: string;
+}
+
+/** An OIP infer request for the titanic pipeline; `overrides` replaces fields of single inputs, to make bad requests. */
+export function titanicRequest(
+  passenger: TitanicPassenger = { pclass: 1, sex: "female", age: 38, fare: 71.28, embarked: "C" },
+  overrides: Record<string, unknown> = {},
+) {
+  return {
+    inputs: [
+      { name: "pclass", datatype: "INT64", shape: [1, 1], data: [passenger.pclass] },
+      { name: "sex", datatype: "BYTES", shape: [1, 1], data: [passenger.sex] },
+      { name: "age", datatype: "FP32", shape: [1, 1], data: [passenger.age] },
+      { name: "fare", datatype: "FP32", shape: [1, 1], data: [passenger.fare] },
+      { name: "embarked", datatype: "BYTES", shape: [1, 1], data: [passenger.embarked] },
+    ].map((input) => (input.name in overrides ? { ...input, ...(overrides[input.name] as object) } : input)),
+  };
+}
+
 /** 20 real MNIST digits, 784 floats each in 0..1. */
 export function mnistSamples(): { label: number; pixels: number[] }[] {
   return readJson<{ samples: { label: number; pixels: number[] }[] }>(join(FIXTURE_MODELS, "data/mnist-20-samples.json")).samples;

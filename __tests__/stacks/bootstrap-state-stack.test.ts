@@ -1,24 +1,18 @@
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { App, Testing } from "cdktf";
+import { Testing } from "cdktf";
 import { join } from "node:path";
 import { loadEnvironment } from "../../src/config/load";
+import { expectAllPublicAccessBlocked } from "../constructs/assertions";
 import { BootstrapStateStack } from "../../src/stacks/bootstrap-state-stack";
 
 const ROOT = join(__dirname, "..", "..");
 const { config } = loadEnvironment("prod", { configDir: join(ROOT, "config"), modelsRoot: join(ROOT, "models") });
 
-function synth(): Record<string, any> {
-  const app = Testing.app() as App;
-  const stack = new BootstrapStateStack(app, "state-prod", { config });
-  // toBeValidTerraform would shell out to `terraform validate`; there is no terraform binary here.
-  return JSON.parse(Testing.synth(stack, true));
-}
-
 describe("BootstrapStateStack", () => {
+  // toBeValidTerraform would shell out to `terraform validate`; there is no terraform binary here.
   const json = Testing.synth(new BootstrapStateStack(Testing.app(), "state-prod", { config }), true);
-  const parsed = synth();
+  const parsed = JSON.parse(json);
 
   it("keeps its own state local, since the bucket it creates does not exist yet", () => {
     expect(parsed.terraform.backend).toEqual({ local: { path: "terraform.state-prod.tfstate" } });
@@ -31,12 +25,7 @@ describe("BootstrapStateStack", () => {
       lifecycle: { prevent_destroy: true },
     });
     expect(json).toHaveResourceWithProperties(S3BucketVersioningA, { versioning_configuration: { status: "Enabled" } });
-    expect(json).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
-      block_public_acls: true,
-      block_public_policy: true,
-      ignore_public_acls: true,
-      restrict_public_buckets: true,
-    });
+    expectAllPublicAccessBlocked(json);
   });
 
   it("puts the bucket in the state region of the configured account", () => {

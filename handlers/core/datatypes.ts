@@ -1,4 +1,5 @@
 import type { Tensor } from "onnxruntime-node";
+import { SMALL_INTEGER_RANGES } from "../shared/canonical-query";
 
 /** OIP datatypes this runtime can exchange with ONNX Runtime, and their ONNX Runtime tensor types. */
 export const OIP_TO_ORT = {
@@ -32,12 +33,7 @@ export function isOipDatatype(value: unknown): value is OipDatatype {
 
 /** Inclusive ranges of the integer types that fit a JS number exactly. */
 export const INTEGER_RANGES: Readonly<Partial<Record<OipDatatype, readonly [number, number]>>> = {
-  INT8: [-128, 127],
-  INT16: [-32768, 32767],
-  INT32: [-2147483648, 2147483647],
-  UINT8: [0, 255],
-  UINT16: [0, 65535],
-  UINT32: [0, 4294967295],
+  ...SMALL_INTEGER_RANGES,
   INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
   UINT64: [0, Number.MAX_SAFE_INTEGER],
 };

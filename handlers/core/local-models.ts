@@ -2,12 +2,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { MANIFEST_FILE, MODEL_FILE, modelVersion, type ModelManifest } from "../shared/model-manifest";
 import { modelManifestSchema } from "../shared/model-manifest-schema";
-import type { RuntimeConfig, RuntimeModelConfig } from "../shared/runtime-config";
+import { VERSIONED_TTL_SECONDS, type RuntimeConfig, type RuntimeModelConfig } from "../shared/runtime-config";
 
 // Local development only (tests, the local server): deployed bundles get their config from the
 // build, so this module and zod stay out of the Lambda zips.
 
-export const LOCAL_CACHE_DEFAULTS: RuntimeConfig["cache"] = { unversionedTtlSeconds: 60, versionedTtlSeconds: 31_536_000 };
+export const LOCAL_CACHE_DEFAULTS: RuntimeConfig["cache"] = { unversionedTtlSeconds: 60, versionedTtlSeconds: VERSIONED_TTL_SECONDS };
 
 /** The runtime entry for one model file, versioned as the build versions it (manifest, else sha256). */
 export function modelConfigFromFile(

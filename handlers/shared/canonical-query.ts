@@ -36,7 +36,8 @@ var INT64_MAX = "9223372036854775807";
 var INT64_MIN_ABS = "9223372036854775808";
 var UINT64_MAX = "18446744073709551615";
 
-var INTEGER_RANGES: { [datatype: string]: number[] } = {
+/** Integer types up to 32 bits, whose every value is an exact JS number; the runtime shares this table. */
+export var SMALL_INTEGER_RANGES: { [datatype: string]: [number, number] } = {
   INT8: [-128, 127],
   INT16: [-32768, 32767],
   INT32: [-2147483648, 2147483647],
@@ -97,7 +98,7 @@ function canonicalInt64(text: string, unsigned: boolean): string | null {
 function canonicalSmallInt(text: string, datatype: string): string | null {
   if (!INTEGER.test(text) || text.length > 12) return null;
   var value = Number(text);
-  var range = INTEGER_RANGES[datatype];
+  var range = SMALL_INTEGER_RANGES[datatype];
   if (value < range[0] || value > range[1]) return null;
   return String(value === 0 ? 0 : value);
 }
@@ -125,7 +126,7 @@ export function canonicalValue(text: string, datatype: string): string | null {
   if (datatype === "UINT64") return canonicalInt64(text, true);
   if (datatype === "BOOL") return canonicalBool(text);
   if (datatype === "BYTES") return text;
-  if (INTEGER_RANGES[datatype]) return canonicalSmallInt(text, datatype);
+  if (SMALL_INTEGER_RANGES[datatype]) return canonicalSmallInt(text, datatype);
   return null;
 }
 
@@ -172,7 +173,7 @@ export function canonicalizeQuery(rawQuery: string, specs: QueryInputSpec[]): Ca
       if (decoded === null) return fail("input '" + spec.name + "' value " + (v + 1) + " is not valid percent-encoding");
       var canonical = canonicalValue(decoded, spec.datatype);
       if (canonical === null) {
-        if (INTEGER_RANGES[spec.datatype] === undefined && spec.datatype !== "FP32" && spec.datatype !== "FP64" &&
+        if (SMALL_INTEGER_RANGES[spec.datatype] === undefined && spec.datatype !== "FP32" && spec.datatype !== "FP64" &&
           spec.datatype !== "INT64" && spec.datatype !== "UINT64" && spec.datatype !== "BOOL") {
           return fail("input '" + spec.name + "' has datatype " + spec.datatype + ", which the GET form does not support");
         }

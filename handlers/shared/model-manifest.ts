@@ -23,5 +23,10 @@ export function sha256Hex(bytes: Uint8Array): string {
 
 /** The manifest's version when it names one, else the first 12 hex digits of the model file's sha256. */
 export function modelVersion(modelBytes: Uint8Array, manifest: ModelManifest | undefined): string {
-  return manifest?.version ?? sha256Hex(modelBytes).slice(0, 12);
+  return modelVersionOf(sha256Hex(modelBytes), manifest);
+}
+
+/** modelVersion for a caller that already has the file's sha256 (hex). */
+export function modelVersionOf(sha256: string, manifest: ModelManifest | undefined): string {
+  return manifest?.version ?? sha256.slice(0, 12);
 }

@@ -25,3 +25,6 @@ export interface RuntimeConfig {
 }
 
 export const RUNTIME_CONFIG_FILE = "runtime-config.json";
+
+/** A versioned path names exact model bytes, so its response may be cached for CloudFront's maximum of one year. */
+export const VERSIONED_TTL_SECONDS = 31_536_000;

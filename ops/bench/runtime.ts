@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { CloudFrontRequestEvent, CloudFrontResultResponse } from "aws-lambda";
 import * as ort from "onnxruntime-node";
 import { InferenceRuntime, silentLogger, type RuntimeLogger } from "../../handlers/core";
-import { modelConfigFromFile } from "../../handlers/core/local-models";
+import { LOCAL_CACHE_DEFAULTS, modelConfigFromFile } from "../../handlers/core/local-models";
 import { DEFAULT_SESSION_OPTIONS } from "../../handlers/core/model-registry";
 import { createEdgeHandler } from "../../handlers/edge/adapter";
 
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     });
   };
 
-  const config = { schemaVersion: 1 as const, models: [modelConfigFromFile(MODELS, "mnist", "mnist.onnx")], cache: { unversionedTtlSeconds: 60, versionedTtlSeconds: 31_536_000 } };
+  const config = { schemaVersion: 1 as const, models: [modelConfigFromFile(MODELS, "mnist", "mnist.onnx")], cache: LOCAL_CACHE_DEFAULTS };
   const edgeEvent = JSON.parse(readFileSync(join(FIXTURES, "events/derived/cloudfront-origin-request-oip-infer-post.json"), "utf8")) as CloudFrontRequestEvent;
   Object.assign(edgeEvent.Records[0].cf.request, { uri: "/v2/models/mnist/infer" });
   edgeEvent.Records[0].cf.request.body = { action: "read-only", encoding: "base64", inputTruncated: false, data: base64Body };

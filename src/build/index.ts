@@ -56,7 +56,6 @@ interface SharedInputs {
   readonly config: EnvironmentConfig;
   readonly models: readonly ModelArtifact[];
   readonly modelFiles: readonly ModelBytes[];
-  readonly modelHashes: ReadonlyMap<string, string>;
   readonly fingerprint: object;
   readonly cacheDir: string;
   readonly progress: Progress;
@@ -67,6 +66,16 @@ interface SharedInputs {
 function once<T>(make: () => Promise<T>): () => Promise<T> {
   let promise: Promise<T> | undefined;
   return () => (promise ??= make());
+}
+
+// The same for every environment of one synth: traced (a child process) and hashed once per process.
+const ortFilesByRoot = new Map<string, () => Promise<BundleSourceFile[]>>();
+let buildCode: string | undefined;
+
+function ortFilesFor(projectRoot: string): () => Promise<BundleSourceFile[]> {
+  let files = ortFilesByRoot.get(projectRoot);
+  if (!files) ortFilesByRoot.set(projectRoot, (files = once(() => selectOrtRuntimeFiles(projectRoot))));
+  return files;
 }
 
 /**
@@ -81,9 +90,8 @@ export async function buildHandlerBundles(options: BuildHandlerBundlesOptions): 
     config: options.config,
     models: options.models,
     modelFiles,
-    modelHashes: new Map(modelFiles.map(({ model, bytes }) => [model.name, sha256(bytes).toString("hex")])),
     fingerprint: {
-      buildCode: buildCodeVersion(),
+      buildCode: (buildCode ??= buildCodeVersion()),
       esbuild: esbuildVersion,
       onnxruntimeNode: ortPackageVersion(projectRoot),
       nativeDir: LAMBDA_NATIVE_DIR,
@@ -92,26 +100,24 @@ export async function buildHandlerBundles(options: BuildHandlerBundlesOptions): 
     },
     cacheDir: resolve(options.cacheDir ?? join(projectRoot, ".build-cache")),
     progress: options.progress ?? terminalProgress(),
-    ortFiles: once(() => selectOrtRuntimeFiles(projectRoot)),
+    ortFiles: ortFilesFor(projectRoot),
     modelsLoad: once(() => checkModelsLoad(modelFiles)),
   };
 
   // One function at a time: building both at once saves about a second but holds two sets of
   // compressor workers and buffers, which pushed a cold synth past 400 MB.
-  const outcomes: PromiseSettledResult<HandlerBundle>[] = [];
-  for (const fn of HANDLER_FUNCTIONS) {
-    const [outcome] = await Promise.allSettled([buildOne(fn, shared)]);
-    outcomes.push(outcome);
-  }
+  const built: Partial<Record<HandlerFunction, HandlerBundle>> = {};
   const problems = new Set<string>();
-  for (const outcome of outcomes) {
-    if (outcome.status === "fulfilled") continue;
-    if (!(outcome.reason instanceof BuildError)) throw outcome.reason;
-    for (const problem of outcome.reason.problems) problems.add(problem);
+  for (const fn of HANDLER_FUNCTIONS) {
+    try {
+      built[fn] = await buildOne(fn, shared);
+    } catch (error) {
+      if (!(error instanceof BuildError)) throw error;
+      for (const problem of error.problems) problems.add(problem);
+    }
   }
   if (problems.size > 0) throw new BuildError([...problems]);
-  const [edge, regional] = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<HandlerBundle>).value);
-  return { edge, regional };
+  return built as HandlerBundles;
 }
 
 async function buildOne(fn: HandlerFunction, shared: SharedInputs): Promise<HandlerBundle> {
@@ -132,7 +138,7 @@ async function buildOne(fn: HandlerFunction, shared: SharedInputs): Promise<Hand
         fn,
         entry,
         sources: hashFiles(projectRoot, sources),
-        models: carried.map(({ model }) => [bundledModelPath(model.name), shared.modelHashes.get(model.name)]),
+        models: carried.map(({ model }) => [bundledModelPath(model.name), model.sha256]),
         runtimeConfig: runtimeConfigText,
       }),
     ).toString("hex");

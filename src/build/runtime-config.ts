@@ -1,14 +1,14 @@
 import type { ModelArtifact } from "../config/models";
 import type { EnvironmentConfig } from "../config/schema";
-import type { RuntimeConfig, RuntimeModelConfig } from "../../handlers/shared/runtime-config";
+import { VERSIONED_TTL_SECONDS, type RuntimeConfig, type RuntimeModelConfig } from "../../handlers/shared/runtime-config";
 import { MODEL_FILE } from "../../handlers/shared/model-manifest";
+import { sortKeys } from "../canonical-json";
 
 /** The two Lambda functions the project deploys. */
 export const HANDLER_FUNCTIONS = ["edge", "regional"] as const;
 export type HandlerFunction = (typeof HANDLER_FUNCTIONS)[number];
 
-/** A versioned path names exact model bytes, so its response may be cached for CloudFront's maximum of one year. */
-export const VERSIONED_TTL_SECONDS = 31_536_000;
+export { VERSIONED_TTL_SECONDS };
 
 /** Posix path of a model's ONNX file inside a handler bundle. */
 export function bundledModelPath(modelName: string): string {
@@ -57,16 +57,4 @@ export function generateRuntimeConfig(
 /** Stable JSON text: keys in a fixed order, so equal configs give equal bytes. */
 export function serializeRuntimeConfig(runtimeConfig: RuntimeConfig): string {
   return `${JSON.stringify(sortKeys(runtimeConfig), null, 2)}\n`;
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
-    );
-  }
-  return value;
 }

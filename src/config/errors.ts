@@ -1,10 +1,11 @@
-/**
- * A problem a person must fix in a file they edit. main.ts prints `problems` one per line and
- * exits 1 without a stack trace.
- */
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(problems.join("\n"));
-    this.name = "ConfigError";
-  }
+import type { z } from "zod";
+import { ProblemsError } from "../problems";
+
+/** A mistake in config/<env>.json or a model folder. */
+export class ConfigError extends ProblemsError {}
+
+/** One zod issue as `file: field: message`. */
+export function describeIssue(file: string, issue: z.core.$ZodIssue): string {
+  const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "(root)";
+  return `${file}: ${field}: ${issue.message}`;
 }

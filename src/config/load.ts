@@ -1,9 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import type { z } from "zod";
-import { ConfigError } from "./errors";
-import { resolveModels, type ModelArtifact } from "./models";
-import { environmentConfigSchema, type EnvironmentConfig, type ServingMode } from "./schema";
+import { ConfigError, describeIssue } from "./errors";
+import { modelFolderProblem, resolveModels, type ModelArtifact } from "./models";
+import { environmentConfigSchema, type EnvironmentConfig } from "./schema";
 
 export interface LoadedEnvironment {
   readonly file: string;
@@ -22,15 +21,6 @@ export function listEnvironments(configDir: string): string[] {
     .filter((file) => file.endsWith(".json"))
     .map((file) => file.slice(0, -".json".length))
     .sort();
-}
-
-function describeIssue(file: string, issue: z.core.$ZodIssue): string {
-  const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "(root)";
-  return `${file}: ${field}: ${issue.message}`;
-}
-
-function folderCheckOnly(models: object): Record<string, { serve: ServingMode }> {
-  return Object.fromEntries(Object.keys(models).map((name) => [name, { serve: "regional" as const }]));
 }
 
 /** Reads, validates and resolves one environment's config. Every problem found is in the thrown ConfigError. */
@@ -54,7 +44,9 @@ export function loadEnvironment(environment: string, options: LoadOptions): Load
     const models = (raw as { models?: unknown }).models;
     const folderProblems =
       models !== null && typeof models === "object" && !Array.isArray(models)
-        ? resolveModels(options.modelsRoot, folderCheckOnly(models), file).problems
+        ? Object.keys(models)
+            .sort()
+            .flatMap((name) => modelFolderProblem(options.modelsRoot, name, file) ?? [])
         : [];
     throw new ConfigError([...parsed.error.issues.map((issue) => describeIssue(file, issue)), ...folderProblems]);
   }

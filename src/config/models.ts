@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { MANIFEST_FILE, MODEL_FILE, modelVersion, sha256Hex, type ModelManifest } from "../../handlers/shared/model-manifest";
+import { MANIFEST_FILE, MODEL_FILE, modelVersionOf, sha256Hex, type ModelManifest } from "../../handlers/shared/model-manifest";
+import { describeIssue } from "./errors";
 import { modelManifestSchema } from "../../handlers/shared/model-manifest-schema";
 import type { ServingMode } from "./schema";
 
@@ -16,6 +17,20 @@ export interface ModelArtifact {
   readonly version: string;
 }
 
+/** What is wrong with a configured model's folder, if anything; checks existence only and reads no file. */
+export function modelFolderProblem(modelsRoot: string, name: string, configFile: string): string | undefined {
+  const shown = (path: string) => relative(dirname(modelsRoot), path);
+  const directory = join(modelsRoot, name);
+  const modelPath = join(directory, MODEL_FILE);
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    return `${configFile}: models.${name}: no folder ${shown(directory)}; add models/${name}/${MODEL_FILE} or remove the entry`;
+  }
+  if (!existsSync(modelPath)) {
+    return `${configFile}: models.${name}: ${shown(modelPath)} is missing; every model folder needs a ${MODEL_FILE}`;
+  }
+  return undefined;
+}
+
 /**
  * Resolves each configured model to its folder under `modelsRoot`. Returns problems instead of
  * throwing, so a config with several mistakes is reported in one go.
@@ -29,16 +44,13 @@ export function resolveModels(
   const artifacts: ModelArtifact[] = [];
   const problems: string[] = [];
   for (const name of Object.keys(models).sort()) {
+    const folderProblem = modelFolderProblem(modelsRoot, name, configFile);
+    if (folderProblem) {
+      problems.push(folderProblem);
+      continue;
+    }
     const directory = join(modelsRoot, name);
     const modelPath = join(directory, MODEL_FILE);
-    if (!existsSync(directory) || !statSync(directory).isDirectory()) {
-      problems.push(`${configFile}: models.${name}: no folder ${shown(directory)}; add models/${name}/${MODEL_FILE} or remove the entry`);
-      continue;
-    }
-    if (!existsSync(modelPath)) {
-      problems.push(`${configFile}: models.${name}: ${shown(modelPath)} is missing; every model folder needs a ${MODEL_FILE}`);
-      continue;
-    }
     let bytes: Buffer;
     try {
       bytes = readFileSync(modelPath);
@@ -46,6 +58,7 @@ export function resolveModels(
       problems.push(`${shown(modelPath)}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
       continue;
     }
+    const sha256 = sha256Hex(bytes);
     const manifestPath = join(directory, MANIFEST_FILE);
     let manifest: ModelManifest | undefined;
     if (existsSync(manifestPath)) {
@@ -59,9 +72,7 @@ export function resolveModels(
       }
       const parsed = modelManifestSchema.safeParse(raw);
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          problems.push(`${shownManifest}: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
-        }
+        for (const issue of parsed.error.issues) problems.push(describeIssue(shownManifest, issue));
         continue;
       }
       manifest = parsed.data;
@@ -73,8 +84,8 @@ export function resolveModels(
       modelPath,
       manifestPath: manifest ? manifestPath : undefined,
       manifest,
-      sha256: sha256Hex(bytes),
-      version: modelVersion(bytes, manifest),
+      sha256,
+      version: modelVersionOf(sha256, manifest),
     });
   }
   return { artifacts, problems };

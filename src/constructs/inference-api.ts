@@ -13,6 +13,7 @@ import { ApiGatewayUsagePlan } from "@cdktf/provider-aws/lib/api-gateway-usage-p
 import { ApiGatewayUsagePlanKey } from "@cdktf/provider-aws/lib/api-gateway-usage-plan-key";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { sha256OfCanonicalJson } from "../canonical-json";
 import { LOG_RETENTION_DAYS } from "../config/schema";
 import {
   ACCESS_LOG_FORMAT,
@@ -23,7 +24,6 @@ import {
   pathParameters,
   REST_API_DEFAULTS,
   routeProblems,
-  sha256OfCanonicalJson,
   STAGE_DEFAULTS,
   type ApiRoute,
   type ExecutionLoggingLevel,

@@ -13,17 +13,12 @@ import {
 import { Construct } from "constructs";
 import { MANIFEST_FILE, MODEL_FILE, sha256Hex } from "../../handlers/shared/model-manifest";
 import type { ModelArtifact } from "../config/models";
+import type { PolicyStatement } from "../defaults/iam";
 import type { BucketPolicyStatement } from "../defaults/s3";
 import { PrivateBucket } from "./private-bucket";
 
 export const MODEL_KEY_PREFIX = "models/";
 export const CLOUDFRONT_READ_SID = "AllowCloudFrontReadModels";
-
-/** An IAM permission in the plain shape a function role takes: no principal, no condition. */
-export interface IamPermission {
-  actions: string[];
-  resources: string[];
-}
 
 export interface UploadedModel {
   readonly artifact: ModelArtifact;
@@ -204,8 +199,8 @@ export class ModelStore extends Construct {
   }
 
   /** What a function role needs to read the models: the objects, and the key when they are KMS-encrypted. */
-  public readPermissions(): IamPermission[] {
-    const permissions: IamPermission[] = [{ actions: ["s3:GetObject"], resources: [`${this.bucketArn}/${MODEL_KEY_PREFIX}*`] }];
+  public readPermissions(): PolicyStatement[] {
+    const permissions: { actions: string[]; resources: string[] }[] = [{ actions: ["s3:GetObject"], resources: [`${this.bucketArn}/${MODEL_KEY_PREFIX}*`] }];
     if (this.privateBucket.kmsKeyArn !== undefined) {
       permissions.push({ actions: ["kms:Decrypt"], resources: [this.privateBucket.kmsKeyArn] });
     }

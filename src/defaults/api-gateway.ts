@@ -1,5 +1,3 @@
-import { createHash } from "node:crypto";
-
 export type HttpMethod = "GET" | "POST";
 
 /** One path of the API and the methods it accepts; `{name}` segments are path parameters. */
@@ -154,18 +152,3 @@ export function executionLogGroupName(restApiId: string, stageName: string): str
   return `API-Gateway-Execution-Logs_${restApiId}/${stageName}`;
 }
 
-/** JSON with object keys sorted at every depth, so equal data always hashes equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, entry]) => entry !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export function sha256OfCanonicalJson(value: unknown): string {
-  return createHash("sha256").update(canonicalJson(value)).digest("hex");
-}

@@ -28,6 +28,6 @@ export class BootstrapStateStack extends TerraformStack {
       bucketName: config.state.bucket,
       provider: providers.regional,
     });
-    new TerraformOutput(this, "state_bucket_name", { value: this.stateBucket.privateBucket.bucket.bucket });
+    new TerraformOutput(this, "state_bucket_name", { value: this.stateBucket.bucketName });
   }
 }

@@ -61,6 +61,6 @@ export class InferenceStack extends TerraformStack {
     });
 
     new TerraformOutput(this, "api_invoke_url", { value: this.api.invokeUrl });
-    new TerraformOutput(this, "model_bucket_name", { value: this.modelStore.privateBucket.bucket.bucket });
+    new TerraformOutput(this, "model_bucket_name", { value: this.modelStore.bucketName });
   }
 }

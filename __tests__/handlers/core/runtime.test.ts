@@ -2,7 +2,7 @@ import * as ort from "onnxruntime-node";
 import { join } from "node:path";
 import { InferenceRuntime, silentLogger } from "../../../handlers/core";
 import { runtimeConfigForModelsDir } from "../../../handlers/core/local-models";
-import { FIXTURE_MODELS, mnistSamples, testModels, testRuntime } from "../fixtures";
+import { FIXTURE_MODELS, mnistSamples, testModels, testRuntime, titanicRequest } from "../fixtures";
 
 const models = testModels();
 let runtime: InferenceRuntime;
@@ -184,15 +184,7 @@ describe("inference", () => {
   });
 
   it("gives identical outputs for the GET and POST forms", async () => {
-    const post = await call("POST", "/v2/models/titanic/infer", {
-      inputs: [
-        { name: "pclass", datatype: "INT64", shape: [1, 1], data: [2] },
-        { name: "sex", datatype: "BYTES", shape: [1, 1], data: ["female"] },
-        { name: "age", datatype: "FP32", shape: [1, 1], data: [30.5] },
-        { name: "fare", datatype: "FP32", shape: [1, 1], data: [13] },
-        { name: "embarked", datatype: "BYTES", shape: [1, 1], data: ["C"] },
-      ],
-    });
+    const post = await call("POST", "/v2/models/titanic/infer", titanicRequest({ pclass: 2, sex: "female", age: 30.5, fare: 13, embarked: "C" }));
     const get = await call("GET", "/v2/models/titanic/infer", undefined, "fare=13.0&embarked=C&age=%2B30.50&sex=female&pclass=002&utm_source=x");
     expect(get.status).toBe(200);
     expect(get.json).toEqual(post.json);

@@ -1,6 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { startHttpServer, type RunningHttpServer } from "../../../handlers/http";
-import { mnistSamples, testRuntime } from "../fixtures";
+import { mnistSamples, testRuntime, titanicRequest } from "../fixtures";
 
 let server: RunningHttpServer;
 beforeAll(async () => {
@@ -32,15 +32,7 @@ function send(method: string, path: string, body?: string | Buffer, headers: Rec
 
 const post = (path: string, body: unknown, headers?: Record<string, string>) => send("POST", path, typeof body === "string" ? body : JSON.stringify(body), headers);
 
-const titanicRow = (overrides: Record<string, unknown> = {}) => ({
-  inputs: [
-    { name: "pclass", datatype: "INT64", shape: [1, 1], data: [1] },
-    { name: "sex", datatype: "BYTES", shape: [1, 1], data: ["female"] },
-    { name: "age", datatype: "FP32", shape: [1, 1], data: [38] },
-    { name: "fare", datatype: "FP32", shape: [1, 1], data: [71.28] },
-    { name: "embarked", datatype: "BYTES", shape: [1, 1], data: ["C"] },
-  ].map((input) => (input.name in overrides ? { ...input, ...(overrides[input.name] as object) } : input)),
-});
+const titanicRow = (overrides: Record<string, unknown> = {}) => titanicRequest(undefined, overrides);
 
 function expectOipError(reply: Reply, status: number, pattern: RegExp) {
   expect({ status: reply.status, error: reply.json?.error }).toEqual({ status, error: expect.stringMatching(pattern) });
