@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import { DEFAULT_MAX_REQUEST_BYTES, InferenceRuntime, type RuntimeOptions, type RuntimeResponse } from "../core";
+import { DEFAULT_MAX_REQUEST_BYTES, runtimeFrom, type RuntimeResponse, type RuntimeSource } from "../core";
 
 /** Lambda's synchronous invocation payload limit applies to the response as well. */
 export const API_MAX_RESPONSE_BYTES = DEFAULT_MAX_REQUEST_BYTES;
 
-export type ApiHandlerOptions = { readonly runtime: InferenceRuntime } | RuntimeOptions;
+export type ApiHandlerOptions = RuntimeSource;
 
 /** Real events carry nulls where @types/aws-lambda promises objects (the console test has `headers: null`). */
 type LooseProxyEvent = Partial<Omit<APIGatewayProxyEvent, "requestContext">> & {
@@ -55,7 +55,7 @@ function tooLarge(message: string): APIGatewayProxyResult {
 
 /** API Gateway REST proxy adapter for the regional inference function. */
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
-  const runtime = "runtime" in options ? options.runtime : new InferenceRuntime(options);
+  const runtime = runtimeFrom(options);
   return async (incoming, context) => {
     const event = incoming as LooseProxyEvent;
     const rawBody = event.body ?? undefined;

@@ -1,12 +1,14 @@
 export { OipError } from "./errors";
-export { createLogger, silentLogger, type RuntimeLogger } from "./logger";
-export { ModelRegistry, type LoadedModel, type ModelSignature, type TensorSpec } from "./model-registry";
+export { silentLogger, type RuntimeLogger } from "./logger";
+export type { LoadedModel, ModelSignature, TensorSpec } from "./model-registry";
 export { matchRoute, type Route } from "./routes";
 export {
   DEFAULT_MAX_REQUEST_BYTES,
   InferenceRuntime,
+  runtimeFrom,
   type RuntimeOptions,
+  type RuntimeSource,
   type RuntimeRequest,
   type RuntimeResponse,
 } from "./runtime";
-export { bundleRoot, parseRuntimeConfig, readRuntimeConfig } from "./runtime-config-file";
+export { bundledRuntime } from "./bundled-runtime";

@@ -130,10 +130,6 @@ export class ModelRegistry {
     for (const model of config.models) this.entries.set(model.name, { config: model, state: { kind: "unloaded" } });
   }
 
-  names(): string[] {
-    return [...this.entries.keys()];
-  }
-
   configOf(name: string): RuntimeModelConfig | undefined {
     return this.entries.get(name)?.config;
   }

@@ -6,7 +6,7 @@ import { RUNTIME_CONFIG_FILE, type RuntimeConfig } from "../shared/runtime-confi
  * Checks the shape of a parsed runtime-config.json. The build generated it from a validated config,
  * so this guards against a mismatched or hand-edited file rather than re-validating every field.
  */
-export function parseRuntimeConfig(raw: unknown, source: string): RuntimeConfig {
+function parseRuntimeConfig(raw: unknown, source: string): RuntimeConfig {
   const problems: string[] = [];
   const config = raw as Partial<RuntimeConfig> | null;
   if (config === null || typeof config !== "object") problems.push("(root): expected an object");

@@ -22,6 +22,8 @@ export interface RuntimeRequest {
   readonly headers?: Readonly<Record<string, string | undefined>>;
   readonly body?: Uint8Array | string;
   readonly requestId?: string;
+  /** The route when the adapter has already matched `path`, so it is not matched twice per request. */
+  readonly route?: Route;
 }
 
 export interface RuntimeResponse {
@@ -38,6 +40,13 @@ export interface RuntimeOptions {
   readonly sessionOptions?: InferenceSession.SessionOptions;
   readonly maxElements?: number;
   readonly maxRequestBytes?: number;
+}
+
+/** What an adapter is given: a runtime to share, or the options to make its own. */
+export type RuntimeSource = { readonly runtime: InferenceRuntime } | RuntimeOptions;
+
+export function runtimeFrom(source: RuntimeSource): InferenceRuntime {
+  return "runtime" in source ? source.runtime : new InferenceRuntime(source);
 }
 
 const NO_STORE = "no-store";
@@ -69,7 +78,7 @@ export class InferenceRuntime {
 
   async handle(request: RuntimeRequest): Promise<RuntimeResponse> {
     const started = performance.now();
-    const route = matchRoute(request.path);
+    const route = request.route ?? matchRoute(request.path);
     let response: RuntimeResponse;
     let version: string | undefined;
     try {

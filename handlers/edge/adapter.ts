@@ -1,5 +1,5 @@
 import type { CloudFrontHeaders, CloudFrontRequestEvent, CloudFrontRequestResult, CloudFrontResultResponse } from "aws-lambda";
-import { InferenceRuntime, matchRoute, type RuntimeOptions, type RuntimeResponse } from "../core";
+import { matchRoute, runtimeFrom, type RuntimeResponse, type RuntimeSource } from "../core";
 
 /** CloudFront's limit on a response generated at origin-request, headers included. */
 export const EDGE_MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -22,7 +22,7 @@ export function isForbiddenEdgeHeader(name: string): boolean {
   return EDGE_FORBIDDEN_HEADERS.some((rule) => (typeof rule === "string" ? rule === lower : rule.test(lower)));
 }
 
-export type EdgeHandlerOptions = ({ readonly runtime: InferenceRuntime } | RuntimeOptions) & {
+export type EdgeHandlerOptions = RuntimeSource & {
   /**
    * Whether the origin behind this distribution is the regional API, which can answer what the edge
    * cannot (truncated bodies, responses over 1 MB). Without it those requests get a 413.
@@ -75,7 +75,7 @@ function errorResponse(status: number, message: string): CloudFrontResultRespons
  * carries, and returns the request unchanged (on to the origin) for everything else.
  */
 export function createEdgeHandler(options: EdgeHandlerOptions): EdgeHandler {
-  const runtime = "runtime" in options ? options.runtime : new InferenceRuntime(options);
+  const runtime = runtimeFrom(options);
   const regionalFallback = options.regionalFallback ?? true;
   return async (event) => {
     const { request, config } = event.Records[0].cf;
@@ -108,6 +108,7 @@ export function createEdgeHandler(options: EdgeHandlerOptions): EdgeHandler {
         headers,
         body: data === undefined || data === "" ? undefined : body?.encoding === "text" ? data : Buffer.from(data, "base64"),
         requestId: config?.requestId,
+        route,
       }),
     );
     if (responseBytes(response) > EDGE_MAX_RESPONSE_BYTES) {

@@ -1,15 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { DEFAULT_MAX_REQUEST_BYTES, InferenceRuntime, type RuntimeOptions } from "../core";
+import { DEFAULT_MAX_REQUEST_BYTES, runtimeFrom, type InferenceRuntime, type RuntimeSource } from "../core";
 
-export type HttpServerOptions = ({ readonly runtime: InferenceRuntime } | RuntimeOptions) & {
+export type HttpServerOptions = RuntimeSource & {
   /** Bodies above this many bytes get a 413 before they are read to the end. */
   readonly maxRequestBytes?: number;
 };
-
-function runtimeOf(options: HttpServerOptions): InferenceRuntime {
-  return "runtime" in options ? options.runtime : new InferenceRuntime(options);
-}
 
 function send(response: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
   response.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body) });
@@ -22,7 +18,7 @@ function tooLarge(response: ServerResponse, limit: number): void {
 
 /** A node:http server speaking OIP over the core runtime; models load on first use. */
 export function createHttpServer(options: HttpServerOptions): Server {
-  const runtime = runtimeOf(options);
+  const runtime = runtimeFrom(options);
   const limit = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   let nextId = 0;
   return createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -76,7 +72,7 @@ export interface RunningHttpServer {
 
 /** Starts the server (port 0 picks a free one) after loading every model. */
 export async function startHttpServer(options: HttpServerOptions & { port?: number; host?: string; eager?: boolean }): Promise<RunningHttpServer> {
-  const runtime = runtimeOf(options);
+  const runtime = runtimeFrom(options);
   if (options.eager ?? true) await runtime.loadAll();
   const server = createHttpServer({ runtime, maxRequestBytes: options.maxRequestBytes });
   const host = options.host ?? "127.0.0.1";

@@ -110,12 +110,13 @@ function canonicalBool(text: string): string | null {
   return null;
 }
 
-function expectation(datatype: string): string {
+/** What a value of `datatype` must look like, or null when the GET form does not support the datatype. */
+function expectation(datatype: string): string | null {
   if (datatype === "FP32" || datatype === "FP64") return "a finite " + datatype + " number";
   if (datatype === "BOOL") return "true, false, 1 or 0";
   if (datatype === "INT64") return "a decimal integer within int64";
   if (datatype === "UINT64") return "a decimal integer within uint64";
-  return "a decimal integer within " + datatype;
+  return SMALL_INTEGER_RANGES[datatype] ? "a decimal integer within " + datatype : null;
 }
 
 /** The canonical spelling of one decoded value, or null when it is not a valid `datatype` value. */
@@ -173,11 +174,9 @@ export function canonicalizeQuery(rawQuery: string, specs: QueryInputSpec[]): Ca
       if (decoded === null) return fail("input '" + spec.name + "' value " + (v + 1) + " is not valid percent-encoding");
       var canonical = canonicalValue(decoded, spec.datatype);
       if (canonical === null) {
-        if (SMALL_INTEGER_RANGES[spec.datatype] === undefined && spec.datatype !== "FP32" && spec.datatype !== "FP64" &&
-          spec.datatype !== "INT64" && spec.datatype !== "UINT64" && spec.datatype !== "BOOL") {
-          return fail("input '" + spec.name + "' has datatype " + spec.datatype + ", which the GET form does not support");
-        }
-        return fail("input '" + spec.name + "' value " + (v + 1) + " " + JSON.stringify(decoded) + " is not " + expectation(spec.datatype));
+        var expected = expectation(spec.datatype);
+        if (expected === null) return fail("input '" + spec.name + "' has datatype " + spec.datatype + ", which the GET form does not support");
+        return fail("input '" + spec.name + "' value " + (v + 1) + " " + JSON.stringify(decoded) + " is not " + expected);
       }
       values.push(canonical);
     }
