@@ -1,3 +1,4 @@
+import { SHARED_FIXTURES } from "../shared-fixtures";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -5,7 +6,7 @@ import { resolveModels, type ModelArtifact } from "../../src/config/models";
 import { environmentConfigSchema, type EnvironmentConfig, type ServingMode } from "../../src/config/schema";
 
 export const PROJECT_ROOT = resolve(__dirname, "../..");
-export const SHARED_FIXTURES = resolve(PROJECT_ROOT, "../shared/fixtures");
+export { SHARED_FIXTURES };
 export const IRIS_MODEL_DIR = join(PROJECT_ROOT, "models/iris");
 export const MATMUL_MODEL = join(SHARED_FIXTURES, "models/ort-quickstart-matmul.onnx");
 

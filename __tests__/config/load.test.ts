@@ -1,11 +1,12 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { SHARED_FIXTURES } from "../shared-fixtures";
 import { ConfigError } from "../../src/config/errors";
 import { listEnvironments, loadEnvironment } from "../../src/config/load";
 
 const ROOT = join(__dirname, "..", "..");
-const FIXTURE_MODEL = join(ROOT, "..", "shared", "fixtures", "models", "ort-quickstart-matmul.onnx");
+const FIXTURE_MODEL = join(SHARED_FIXTURES, "models", "ort-quickstart-matmul.onnx");
 
 type Json = Record<string, unknown>;
 

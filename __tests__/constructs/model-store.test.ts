@@ -9,11 +9,12 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { TerraformStack, Testing } from "cdktf";
+import { SHARED_FIXTURES } from "../shared-fixtures";
 import { expectPrivateBucketBaseline, synthWarnings } from "./assertions";
 import { resolveModels, type ModelArtifact } from "../../src/config/models";
 import { ModelStore, type ModelStoreProps } from "../../src/constructs/model-store";
 
-const FIXTURES = "/work/shared/fixtures/models";
+const FIXTURES = join(SHARED_FIXTURES, "models");
 const MNIST = join(FIXTURES, "mnist.onnx");
 const TITANIC = join(FIXTURES, "pipeline_titanic_nozipmap.onnx");
 const TITANIC_MANIFEST = JSON.stringify({ version: "2024-06-01", labels: { output_label: ["died", "survived"] } });

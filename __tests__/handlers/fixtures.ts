@@ -1,3 +1,4 @@
+import { SHARED_FIXTURES } from "../shared-fixtures";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +7,7 @@ import { InferenceRuntime, silentLogger } from "../../handlers/core";
 import { modelConfigFromFile } from "../../handlers/core/local-models";
 import type { RuntimeConfig, RuntimeModelConfig } from "../../handlers/shared/runtime-config";
 
-export const FIXTURES = join(__dirname, "../../../shared/fixtures");
+export const FIXTURES = SHARED_FIXTURES;
 export const FIXTURE_MODELS = join(FIXTURES, "models");
 export const EVENTS = join(FIXTURES, "events");
 export const IRIS_DIR = join(__dirname, "../../models/iris");
