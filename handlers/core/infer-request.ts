@@ -67,7 +67,7 @@ export function parseInferRequest(body: Record<string, unknown>, model: LoadedMo
   checkParameters("request", body.parameters);
 
   if (!Array.isArray(body.inputs) || body.inputs.length === 0) throw badRequest("request needs a non-empty 'inputs' array");
-  const specs = new Map(signature.inputs.map((spec) => [spec.name, spec]));
+  const specs = signature.inputsByName;
   const feeds: Record<string, Tensor> = {};
   for (let position = 0; position < body.inputs.length; position++) {
     const input = requireObject(body.inputs[position], `inputs[${position}]`);
@@ -91,8 +91,11 @@ export function parseInferRequest(body: Record<string, unknown>, model: LoadedMo
     const elements = checkShape(name, input.shape, spec, maxElements);
     feeds[name] = decodeTensor(name, spec.datatype, input.shape as number[], elements, input.data);
   }
-  const missing = signature.inputs.filter((spec) => !Object.prototype.hasOwnProperty.call(feeds, spec.name));
-  if (missing.length > 0) throw badRequest(`missing input ${missing.map((spec) => `'${spec.name}'`).join(", ")}`);
+  if (body.inputs.length < signature.inputs.length) {
+    // Every given input was known and given once, so fewer than declared means some are missing.
+    const missing = signature.inputs.filter((spec) => !Object.prototype.hasOwnProperty.call(feeds, spec.name));
+    throw badRequest(`missing input ${missing.map((spec) => `'${spec.name}'`).join(", ")}`);
+  }
 
   return { id, feeds, outputs: parseRequestedOutputs(body.outputs, model) };
 }
@@ -101,7 +104,7 @@ function parseRequestedOutputs(outputs: unknown, model: LoadedModel): readonly s
   const { signature } = model;
   if (outputs === undefined) return signature.defaultOutputs;
   if (!Array.isArray(outputs)) throw badRequest("'outputs' must be an array");
-  const returnable = new Set(signature.outputs.map((output) => output.name));
+  const returnable = signature.outputsByName;
   const names: string[] = [];
   for (let position = 0; position < outputs.length; position++) {
     const output = requireObject(outputs[position], `outputs[${position}]`);

@@ -1,6 +1,4 @@
-import { Logger } from "@aws-lambda-powertools/logger";
-
-/** The part of a logger the runtime uses; Powertools' Logger satisfies it, tests may pass their own. */
+/** The part of a logger the runtime uses; tests and benchmarks may pass their own. */
 export interface RuntimeLogger {
   info(message: string, extra?: Record<string, unknown>): void;
   warn(message: string, extra?: Record<string, unknown>): void;
@@ -9,16 +7,61 @@ export interface RuntimeLogger {
 
 export const silentLogger: RuntimeLogger = { info() {}, warn() {}, error() {} };
 
+export const LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR", "SILENT"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface JsonLinesLoggerOptions {
+  readonly service: string;
+  readonly level?: LogLevel;
+  /** Receives one complete line, newline included. Defaults to a synchronous write to stdout. */
+  readonly write?: (line: string) => void;
+}
+
+const writeStdout = (line: string) => void process.stdout.write(line);
+
 /**
- * Structured JSON logs via Powertools. POWERTOOLS_LOG_LEVEL sets the level; under jest the default is
- * SILENT so test output stays readable. Lambda@Edge has no environment variables, so there it is INFO.
+ * One JSON object per line, with Powertools Logger's key names (level, message, timestamp, service)
+ * so CloudWatch Logs Insights queries work the same. Not Powertools itself: it measured 7.5 us a line
+ * against 2.2 us here, and the request log is on the path the latency budget covers.
  */
-export function createLogger(serviceName: string): RuntimeLogger {
-  const level = process.env.POWERTOOLS_LOG_LEVEL ?? (process.env.JEST_WORKER_ID ? "SILENT" : "INFO");
-  const logger = new Logger({ serviceName, logLevel: level as "INFO" });
-  return {
-    info: (message, extra = {}) => logger.info(message, extra),
-    warn: (message, extra = {}) => logger.warn(message, extra),
-    error: (message, extra = {}) => logger.error(message, extra),
+export function createJsonLinesLogger(options: JsonLinesLoggerOptions): RuntimeLogger {
+  const threshold = LOG_LEVELS.indexOf(options.level ?? "INFO");
+  const write = options.write ?? writeStdout;
+  const service = JSON.stringify(options.service);
+  const emitter = (level: LogLevel) => {
+    if (LOG_LEVELS.indexOf(level) < threshold) return () => {};
+    const head = `{"level":"${level}","message":`;
+    return (message: string, extra?: Record<string, unknown>) => {
+      const body = extra === undefined ? "{}" : safeStringify(extra);
+      const fields = body.length <= 2 ? "}" : `,${body.slice(1)}`;
+      write(`${head}${JSON.stringify(message)},"timestamp":"${new Date().toISOString()}","service":${service}${fields}\n`);
+    };
   };
+  return { info: emitter("INFO"), warn: emitter("WARN"), error: emitter("ERROR") };
+}
+
+/** A log call must never throw: BigInts become strings, and anything unserialisable is named instead. */
+function safeStringify(fields: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(fields);
+  } catch {
+    try {
+      return JSON.stringify(fields, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+    } catch (error) {
+      return JSON.stringify({ logError: `fields could not be serialised: ${(error as Error).message}` });
+    }
+  }
+}
+
+function levelFromEnvironment(): LogLevel {
+  // LOG_LEVEL is ours; AWS_LAMBDA_LOG_LEVEL is what Lambda's advanced logging controls set (regional only:
+  // Lambda@Edge has no environment variables, so there it is INFO). Under jest the default is SILENT.
+  const named = (process.env.LOG_LEVEL ?? process.env.AWS_LAMBDA_LOG_LEVEL)?.toUpperCase();
+  if (named === "WARNING") return "WARN";
+  if ((LOG_LEVELS as readonly string[]).includes(named ?? "")) return named as LogLevel;
+  return process.env.JEST_WORKER_ID ? "SILENT" : "INFO";
+}
+
+export function createLogger(service: string): RuntimeLogger {
+  return createJsonLinesLogger({ service, level: levelFromEnvironment() });
 }

@@ -28,6 +28,11 @@ export interface ModelSignature {
   readonly defaultOutputs: readonly string[];
   /** Input specs for the GET form: element counts with the batch dimension set to 1. */
   readonly queryInputs: QueryInputSpec[];
+  /** Lookups computed once per model, so a request builds no maps or sets of its own. */
+  readonly inputsByName: ReadonlyMap<string, TensorSpec>;
+  readonly outputsByName: ReadonlyMap<string, TensorSpec>;
+  /** Each input's declared shape with the batch dimension set to 1: the shape of a GET request's tensor. */
+  readonly batchOfOneShapes: ReadonlyMap<string, readonly number[]>;
 }
 
 export interface LoadedModel {
@@ -90,15 +95,11 @@ export function describeSignature(session: ort.InferenceSession, manifest: Model
   if (outputs.length === 0) problems.push("the model has no output ONNX Runtime can return as a tensor");
   if (problems.length > 0) throw new Error(problems.join("; "));
 
+  const batchOfOneShapes = new Map(inputs.map((input) => [input.name, batchOfOne(input.shape)]));
   const queryInputs = inputs.map((input): QueryInputSpec => {
-    let batchSet = false;
-    let elements = 1;
-    for (const dim of input.shape) {
-      if (dim >= 0) elements *= dim;
-      else if (!batchSet) batchSet = true;
-      else elements = -1;
-      if (elements < 0) break;
-    }
+    const shape = batchOfOneShapes.get(input.name) as number[];
+    // More than one dynamic dimension leaves the element count unknown (-1).
+    const elements = shape.every((dim) => dim >= 0) ? shape.reduce((product, dim) => product * dim, 1) : -1;
     return { name: input.name, datatype: input.datatype, elements };
   });
   return {
@@ -107,7 +108,20 @@ export function describeSignature(session: ort.InferenceSession, manifest: Model
     unsupportedOutputs,
     defaultOutputs: manifest?.defaultOutputs ?? outputs.map((output) => output.name),
     queryInputs,
+    inputsByName: new Map(inputs.map((input) => [input.name, input])),
+    outputsByName: new Map(outputs.map((output) => [output.name, output])),
+    batchOfOneShapes,
   };
+}
+
+/** The declared shape with the first dynamic dimension (the batch) set to 1. */
+function batchOfOne(shape: readonly number[]): number[] {
+  let batchSet = false;
+  return shape.map((dim) => {
+    if (dim >= 0 || batchSet) return dim;
+    batchSet = true;
+    return 1;
+  });
 }
 
 function toDim(dim: number | string): number {
@@ -148,14 +162,17 @@ export class ModelRegistry {
     return [...this.entries.values()].every((entry) => entry.config.modelFile === undefined || entry.state.kind === "ready");
   }
 
-  /** The loaded model, loading it on first use; 404 for unknown names and versions, 503 when it cannot load. */
-  async get(name: string, version?: string): Promise<LoadedModel> {
+  /**
+   * The loaded model, loading it on first use; 404 for unknown names and versions, 503 when it cannot load.
+   * A loaded model is returned as is, not as a promise, so the warm path awaits nothing extra.
+   */
+  get(name: string, version?: string): LoadedModel | Promise<LoadedModel> {
     const entry = this.entries.get(name);
     if (!entry) throw notFound(`unknown model '${name}'`);
     if (version !== undefined && version !== entry.config.version) {
       throw notFound(`model '${name}' has no version '${version}'; available: ${entry.config.version}`);
     }
-    return this.load(name);
+    return entry.state.kind === "ready" ? entry.state.model : this.load(name);
   }
 
   private load(name: string): Promise<LoadedModel> {

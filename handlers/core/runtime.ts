@@ -5,8 +5,8 @@ import type { OipDatatype } from "./datatypes";
 import { badRequest, methodNotAllowed, notFound, OipError, payloadTooLarge } from "./errors";
 import { checkContentType, parseInferRequest, parseJsonBody } from "./infer-request";
 import { createLogger, type RuntimeLogger } from "./logger";
-import { DEFAULT_SESSION_OPTIONS, ModelRegistry, type LoadedModel, type TensorSpec } from "./model-registry";
-import { matchRoute, type Route } from "./routes";
+import { DEFAULT_SESSION_OPTIONS, ModelRegistry, type LoadedModel } from "./model-registry";
+import { matchRoute, type Route, type RouteKind } from "./routes";
 import { DEFAULT_MAX_ELEMENTS, encodeTensorData, tensorFromCanonical } from "./tensor-codec";
 
 export const SERVER_NAME = "edge-inference";
@@ -61,6 +61,8 @@ export class InferenceRuntime {
   private readonly logger: RuntimeLogger;
   private readonly maxElements: number;
   private readonly maxRequestBytes: number;
+  private readonly versionedCacheControl: string;
+  private readonly unversionedCacheControl: string;
 
   constructor(options: RuntimeOptions) {
     this.config = options.config;
@@ -68,6 +70,8 @@ export class InferenceRuntime {
     this.registry = new ModelRegistry(options.config, options.root, this.logger, options.sessionOptions ?? DEFAULT_SESSION_OPTIONS);
     this.maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
     this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    this.versionedCacheControl = `public, max-age=${options.config.cache.versionedTtlSeconds}, immutable`;
+    this.unversionedCacheControl = `public, max-age=${options.config.cache.unversionedTtlSeconds}`;
   }
 
   /** Loads every model now (Lambda init) instead of on first use; failures leave that model not-ready. */
@@ -84,7 +88,15 @@ export class InferenceRuntime {
     try {
       if (!route) throw notFound(`no Open Inference Protocol route at ${request.path}`);
       if (!route.methods.includes(request.method)) throw methodNotAllowed(request.method, route.methods);
-      const result = await this.dispatch(route, request);
+      let result: { body: string; status?: number; version?: string };
+      if (route.kind === "infer") {
+        // The hot path, one async frame shallower than dispatch.
+        const found = this.registry.get(route.model as string, route.version);
+        const model = found instanceof Promise ? await found : found;
+        result = { body: await this.infer(model, request), version: model.version };
+      } else {
+        result = await this.dispatch(route.kind, route);
+      }
       version = result.version;
       response = { status: result.status ?? 200, headers: { "content-type": "application/json", "cache-control": this.cacheControl(route, result.status) }, body: result.body };
     } catch (error) {
@@ -97,8 +109,8 @@ export class InferenceRuntime {
     return response;
   }
 
-  private async dispatch(route: Route, request: RuntimeRequest): Promise<{ body: string; status?: number; version?: string }> {
-    switch (route.kind) {
+  private async dispatch(kind: Exclude<RouteKind, "infer">, route: Route): Promise<{ body: string; status?: number; version?: string }> {
+    switch (kind) {
       case "server-live":
         return { body: JSON.stringify({ live: true }) };
       case "server-ready": {
@@ -116,10 +128,6 @@ export class InferenceRuntime {
       case "model-metadata": {
         const model = await this.registry.get(route.model as string, route.version);
         return { body: JSON.stringify(modelMetadata(model)), version: model.version };
-      }
-      case "infer": {
-        const model = await this.registry.get(route.model as string, route.version);
-        return { body: await this.infer(model, request), version: model.version };
       }
     }
   }
@@ -152,11 +160,10 @@ export class InferenceRuntime {
   private parseQuery(model: LoadedModel, query: string): { feeds: Record<string, Tensor>; outputs: readonly string[] } {
     const canonical = canonicalizeQuery(query, model.signature.queryInputs);
     if (!canonical.ok) throw badRequest(canonical.error);
-    const specs = new Map(model.signature.inputs.map((spec) => [spec.name, spec]));
     const feeds: Record<string, Tensor> = {};
     for (const input of canonical.inputs) {
-      const spec = specs.get(input.name) as TensorSpec;
-      feeds[input.name] = tensorFromCanonical(input.datatype as OipDatatype, input.values, batchOfOne(spec.shape));
+      const shape = model.signature.batchOfOneShapes.get(input.name) as readonly number[];
+      feeds[input.name] = tensorFromCanonical(input.datatype as OipDatatype, input.values, shape);
     }
     return { feeds, outputs: model.signature.defaultOutputs };
   }
@@ -165,10 +172,7 @@ export class InferenceRuntime {
     if ((status ?? 200) !== 200 || route.kind === "server-live" || route.kind === "server-ready" || route.kind === "model-ready") {
       return NO_STORE;
     }
-    const { versionedTtlSeconds, unversionedTtlSeconds } = this.config.cache;
-    return route.version !== undefined
-      ? `public, max-age=${versionedTtlSeconds}, immutable`
-      : `public, max-age=${unversionedTtlSeconds}`;
+    return route.version !== undefined ? this.versionedCacheControl : this.unversionedCacheControl;
   }
 
   private errorResponse(error: unknown, request: RuntimeRequest, route: Route | undefined): RuntimeResponse {
@@ -183,16 +187,6 @@ export class InferenceRuntime {
     }
     return { status, headers: { ...headers, "content-type": "application/json", "cache-control": NO_STORE }, body: JSON.stringify({ error: message }) };
   }
-}
-
-/** The model's declared shape with the first dynamic dimension (the batch) set to 1. */
-export function batchOfOne(shape: readonly number[]): number[] {
-  let batchSet = false;
-  return shape.map((dim) => {
-    if (dim >= 0 || batchSet) return dim;
-    batchSet = true;
-    return 1;
-  });
 }
 
 export function modelMetadata(model: LoadedModel): Record<string, unknown> {
@@ -211,10 +205,10 @@ export function modelMetadata(model: LoadedModel): Record<string, unknown> {
 }
 
 function inferResponse(model: LoadedModel, id: string | undefined, outputs: readonly string[], results: Record<string, Tensor>): string {
-  const datatypes = new Map(model.signature.outputs.map((output) => [output.name, output.datatype]));
+  const specs = model.signature.outputsByName;
   const parts = outputs.map((name) => {
     const tensor = results[name];
-    return `{"name":${JSON.stringify(name)},"datatype":"${datatypes.get(name)}","shape":${JSON.stringify(tensor.dims)},"data":${encodeTensorData(tensor)}}`;
+    return `{"name":${JSON.stringify(name)},"datatype":"${specs.get(name)?.datatype}","shape":${JSON.stringify(tensor.dims)},"data":${encodeTensorData(tensor)}}`;
   });
   const idPart = id === undefined ? "" : `,"id":${JSON.stringify(id)}`;
   return `{"model_name":${JSON.stringify(model.name)},"model_version":${JSON.stringify(model.version)}${idPart},"outputs":[${parts.join(",")}]}`;

@@ -54,12 +54,17 @@ function toCloudFrontResponse(response: RuntimeResponse): CloudFrontResultRespon
   return { status: String(response.status), headers, body: response.body, bodyEncoding: "text" };
 }
 
-function responseBytes(response: CloudFrontResultResponse): number {
-  let bytes = Buffer.byteLength(response.body ?? "");
+/** Headers the core sets are a few hundred bytes; a body this short fits with them, whatever its characters. */
+const SURELY_FITS_UTF16_UNITS = Math.floor((EDGE_MAX_RESPONSE_BYTES - 64 * 1024) / 3);
+
+function exceedsEdgeLimit(response: CloudFrontResultResponse): boolean {
+  const body = response.body ?? "";
+  if (body.length < SURELY_FITS_UTF16_UNITS) return false;
+  let bytes = Buffer.byteLength(body);
   for (const values of Object.values(response.headers ?? {})) {
     for (const { key, value } of values) bytes += Buffer.byteLength(`${key ?? ""}: ${value}\r\n`);
   }
-  return bytes;
+  return bytes > EDGE_MAX_RESPONSE_BYTES;
 }
 
 function errorResponse(status: number, message: string): CloudFrontResultResponse {
@@ -111,7 +116,7 @@ export function createEdgeHandler(options: EdgeHandlerOptions): EdgeHandler {
         route,
       }),
     );
-    if (responseBytes(response) > EDGE_MAX_RESPONSE_BYTES) {
+    if (exceedsEdgeLimit(response)) {
       if (regionalFallback) return request;
       return errorResponse(413, "the response would exceed the 1 MB CloudFront allows a Lambda@Edge function to generate; send fewer rows");
     }
