@@ -161,3 +161,8 @@ export function titanicRequest(
 export function mnistSamples(): { label: number; pixels: number[] }[] {
   return readJson<{ samples: { label: number; pixels: number[] }[] }>(join(FIXTURE_MODELS, "data/mnist-20-samples.json")).samples;
 }
+
+/** A runtime response body as text, for JSON answers. */
+export function bodyText(response: { readonly body: string | Uint8Array }): string {
+  return typeof response.body === "string" ? response.body : Buffer.from(response.body).toString("utf8");
+}

@@ -45,8 +45,12 @@ export function rawQueryOf(event: LooseProxyEvent): string {
   return pairs.join("&");
 }
 
+/** Bytes go back base64-encoded; the REST API's binary media types let API Gateway return them intact. */
 function toProxyResult(response: RuntimeResponse): APIGatewayProxyResult {
-  return { statusCode: response.status, headers: response.headers, body: response.body, isBase64Encoded: false };
+  const { body } = response;
+  return typeof body === "string"
+    ? { statusCode: response.status, headers: response.headers, body, isBase64Encoded: false }
+    : { statusCode: response.status, headers: response.headers, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("base64"), isBase64Encoded: true };
 }
 
 function tooLarge(message: string): APIGatewayProxyResult {
@@ -72,9 +76,10 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       body,
       requestId: event.requestContext?.requestId ?? context?.awsRequestId,
     });
-    if (Buffer.byteLength(response.body) > API_MAX_RESPONSE_BYTES) {
+    const result = toProxyResult(response);
+    if (Buffer.byteLength(result.body) > API_MAX_RESPONSE_BYTES) {
       return tooLarge(`the response would exceed the ${API_MAX_RESPONSE_BYTES} bytes Lambda can return; send fewer rows`);
     }
-    return toProxyResult(response);
+    return result;
   };
 }

@@ -1,30 +1,35 @@
 import type { Tensor } from "onnxruntime-node";
+import { BINARY_HEADER_LENGTH, ELEMENT_BYTES, stringsFromBinary, tensorFromBinary } from "./binary-tensors";
 import { isOipDatatype } from "./datatypes";
 import { badRequest, unsupportedMediaType } from "./errors";
 import type { LoadedModel } from "./model-registry";
-import { checkShape, decodeTensor } from "./tensor-codec";
+import { checkShape, createTensor, decodeTensor } from "./tensor-codec";
 
 export interface ParsedInferRequest {
   readonly id: string | undefined;
   readonly feeds: Record<string, Tensor>;
   readonly outputs: readonly string[];
+  /** The requested outputs to answer as binary tensor data (binary_data / binary_data_output). */
+  readonly binaryOutputs: ReadonlySet<string>;
 }
+
+const NO_BINARY_OUTPUTS: ReadonlySet<string> = new Set();
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 
 /**
- * Accepts a JSON body or none declared (tritonclient sends no Content-Type); refuses other media
- * types and Triton's binary tensor extension, which this runtime does not implement.
+ * Accepts a JSON body or none declared (tritonclient sends no Content-Type). A binary-extension
+ * body (Inference-Header-Content-Length present) may carry any type, usually application/octet-stream.
  */
 export function checkContentType(headers: Readonly<Record<string, string | undefined>>): void {
-  if (headers["inference-header-content-length"] !== undefined) {
-    throw unsupportedMediaType("the binary tensor data extension (Inference-Header-Content-Length) is not supported; send JSON 'data'");
-  }
+  if (headers[BINARY_HEADER_LENGTH] !== undefined) return;
   const contentType = headers["content-type"];
   if (contentType === undefined || contentType.trim() === "") return;
   const mediaType = contentType.split(";")[0].trim().toLowerCase();
   if (!JSON_MEDIA_TYPE.test(mediaType)) {
-    throw unsupportedMediaType(`content type '${mediaType}' is not supported; send application/json`);
+    throw unsupportedMediaType(
+      `content type '${mediaType}' is not supported; send application/json, or binary tensors with an Inference-Header-Content-Length header`,
+    );
   }
 }
 
@@ -59,16 +64,54 @@ function requireObject(value: unknown, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Validates an OIP inference request against the model and builds its input tensors. */
-export function parseInferRequest(body: Record<string, unknown>, model: LoadedModel, maxElements: number): ParsedInferRequest {
+function binaryFlag(where: string, parameters: Record<string, unknown> | undefined, key: string): boolean | undefined {
+  const value = parameters?.[key];
+  if (value !== undefined && typeof value !== "boolean") throw badRequest(`${where} parameter '${key}' must be true or false`);
+  return value;
+}
+
+/**
+ * The binary_data_size of each input (undefined for JSON data), checked before anything is
+ * allocated: non-negative integers that together cover the tensor bytes after the header exactly.
+ */
+function binarySizes(inputs: readonly unknown[], tensorBytes: Uint8Array | undefined): (number | undefined)[] {
+  let total = 0;
+  const sizes = inputs.map((input, position) => {
+    const parameters = (input as { parameters?: unknown } | null)?.parameters as Record<string, unknown> | undefined;
+    const size = typeof parameters === "object" && parameters !== null ? parameters.binary_data_size : undefined;
+    if (size === undefined) return undefined;
+    if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0) {
+      throw badRequest(`inputs[${position}] binary_data_size must be a non-negative integer number of bytes, got ${JSON.stringify(size)}`);
+    }
+    total += size;
+    return size;
+  });
+  const available = tensorBytes?.byteLength ?? 0;
+  if (tensorBytes === undefined && total > 0) {
+    throw badRequest("inputs declare binary_data_size, but the request has no Inference-Header-Content-Length header; send the header, or JSON 'data'");
+  }
+  if (tensorBytes !== undefined && total !== available) {
+    throw badRequest(`the inputs' binary_data_size values add up to ${total} bytes, but ${available} bytes follow the JSON header`);
+  }
+  return sizes;
+}
+
+/**
+ * Validates an OIP inference request against the model and builds its input tensors. `tensorBytes`
+ * is what followed the JSON header in a binary-extension body (see binary-tensors.ts).
+ */
+export function parseInferRequest(body: Record<string, unknown>, model: LoadedModel, maxElements: number, tensorBytes?: Uint8Array): ParsedInferRequest {
   const { signature } = model;
   const id = body.id;
   if (id !== undefined && typeof id !== "string") throw badRequest("'id' must be a string");
-  checkParameters("request", body.parameters);
+  const requestParameters = checkParameters("request", body.parameters);
+  const allBinary = binaryFlag("request", requestParameters, "binary_data_output") ?? false;
 
   if (!Array.isArray(body.inputs) || body.inputs.length === 0) throw badRequest("request needs a non-empty 'inputs' array");
+  const sizes = binarySizes(body.inputs, tensorBytes);
   const specs = signature.inputsByName;
   const feeds: Record<string, Tensor> = {};
+  let offset = 0;
   for (let position = 0; position < body.inputs.length; position++) {
     const input = requireObject(body.inputs[position], `inputs[${position}]`);
     const name = input.name;
@@ -78,10 +121,7 @@ export function parseInferRequest(body: Record<string, unknown>, model: LoadedMo
       throw badRequest(`model '${model.name}' has no input '${name}'; its inputs are ${signature.inputs.map((s) => `'${s.name}'`).join(", ")}`);
     }
     if (Object.prototype.hasOwnProperty.call(feeds, name)) throw badRequest(`input '${name}' is given more than once`);
-    const parameters = checkParameters(`input '${name}'`, input.parameters);
-    if (parameters?.binary_data_size !== undefined) {
-      throw badRequest(`input '${name}' uses the binary tensor data extension, which is not supported; send JSON 'data'`);
-    }
+    checkParameters(`input '${name}'`, input.parameters);
     if (!isOipDatatype(input.datatype)) {
       throw badRequest(`input '${name}' has datatype ${JSON.stringify(input.datatype)}; the model expects ${spec.datatype}`);
     }
@@ -89,7 +129,25 @@ export function parseInferRequest(body: Record<string, unknown>, model: LoadedMo
       throw badRequest(`input '${name}' has datatype ${input.datatype}; the model expects ${spec.datatype}`);
     }
     const elements = checkShape(name, input.shape, spec, maxElements);
-    feeds[name] = decodeTensor(name, spec.datatype, input.shape as number[], elements, input.data);
+    const size = sizes[position];
+    if (size === undefined) {
+      feeds[name] = decodeTensor(name, spec.datatype, input.shape as number[], elements, input.data);
+      continue;
+    }
+    if (input.data !== undefined) throw badRequest(`input '${name}' has both JSON 'data' and binary_data_size; send one`);
+    const bytes = (tensorBytes as Uint8Array).subarray(offset, offset + size);
+    offset += size;
+    if (spec.datatype === "BYTES") {
+      feeds[name] = createTensor("BYTES", stringsFromBinary(name, elements, bytes), input.shape as number[]);
+    } else {
+      const expected = elements * ELEMENT_BYTES[spec.datatype];
+      if (size !== expected) {
+        throw badRequest(
+          `input '${name}' binary_data_size is ${size} bytes, but shape ${JSON.stringify(input.shape)} of ${spec.datatype} needs ${elements} x ${ELEMENT_BYTES[spec.datatype]} = ${expected}`,
+        );
+      }
+      feeds[name] = tensorFromBinary(name, spec.datatype, input.shape as number[], elements, bytes);
+    }
   }
   if (body.inputs.length < signature.inputs.length) {
     // Every given input was known and given once, so fewer than declared means some are missing.
@@ -97,21 +155,60 @@ export function parseInferRequest(body: Record<string, unknown>, model: LoadedMo
     throw badRequest(`missing input ${missing.map((spec) => `'${spec.name}'`).join(", ")}`);
   }
 
-  return { id, feeds, outputs: parseRequestedOutputs(body.outputs, model) };
+  return { id, feeds, ...parseRequestedOutputs(body.outputs, model, allBinary) };
 }
 
-function parseRequestedOutputs(outputs: unknown, model: LoadedModel): readonly string[] {
+/**
+ * A raw binary request (Inference-Header-Content-Length: 0): the whole body is the one input of a
+ * single-input model, batch of one, its one dynamic dimension (if any) deduced from the byte count.
+ * Every output is answered as binary, as the extension prescribes.
+ */
+export function parseRawBinaryRequest(model: LoadedModel, maxElements: number, tensorBytes: Uint8Array): ParsedInferRequest {
   const { signature } = model;
-  if (outputs === undefined) return signature.defaultOutputs;
+  if (signature.inputs.length !== 1) {
+    throw badRequest(`a raw binary request (Inference-Header-Content-Length: 0) needs a single-input model; '${model.name}' has ${signature.inputs.length} inputs`);
+  }
+  const spec = signature.inputs[0];
+  const shape = [...(signature.batchOfOneShapes.get(spec.name) as readonly number[])];
+  const dynamic = shape.filter((dim) => dim < 0).length;
+  if (spec.datatype === "BYTES") {
+    if (dynamic > 0 || shape.some((dim) => dim !== 1)) {
+      throw badRequest(`a raw binary BYTES input must have shape [1]; input '${spec.name}' is ${JSON.stringify(spec.shape)}`);
+    }
+    const feeds = { [spec.name]: createTensor("BYTES", stringsFromBinary(spec.name, 1, tensorBytes), shape) };
+    return { id: undefined, feeds, outputs: signature.defaultOutputs, binaryOutputs: new Set(signature.defaultOutputs) };
+  }
+  if (dynamic > 1) {
+    throw badRequest(`a raw binary request cannot shape input '${spec.name}' ${JSON.stringify(spec.shape)}: more than one dimension is dynamic`);
+  }
+  const width = ELEMENT_BYTES[spec.datatype];
+  const fixed = shape.reduce((product, dim) => (dim < 0 ? product : product * dim), 1);
+  const rowBytes = fixed * width;
+  if (tensorBytes.byteLength === 0 || tensorBytes.byteLength % rowBytes !== 0 || (dynamic === 0 && tensorBytes.byteLength !== rowBytes)) {
+    throw badRequest(
+      `a raw binary body of ${tensorBytes.byteLength} bytes does not fit input '${spec.name}' ${JSON.stringify(spec.shape)} of ${spec.datatype} (${rowBytes} bytes per ${dynamic === 0 ? "request" : "step of the dynamic dimension"})`,
+    );
+  }
+  const resolved = shape.map((dim) => (dim < 0 ? tensorBytes.byteLength / rowBytes : dim));
+  const elements = checkShape(spec.name, resolved, spec, maxElements);
+  const feeds = { [spec.name]: tensorFromBinary(spec.name, spec.datatype, resolved, elements, tensorBytes) };
+  return { id: undefined, feeds, outputs: signature.defaultOutputs, binaryOutputs: new Set(signature.defaultOutputs) };
+}
+
+function parseRequestedOutputs(outputs: unknown, model: LoadedModel, allBinary: boolean): Pick<ParsedInferRequest, "outputs" | "binaryOutputs"> {
+  const { signature } = model;
+  if (outputs === undefined || (Array.isArray(outputs) && outputs.length === 0)) {
+    return { outputs: signature.defaultOutputs, binaryOutputs: allBinary ? new Set(signature.defaultOutputs) : NO_BINARY_OUTPUTS };
+  }
   if (!Array.isArray(outputs)) throw badRequest("'outputs' must be an array");
   const returnable = signature.outputsByName;
   const names: string[] = [];
+  let binaryOutputs = NO_BINARY_OUTPUTS;
   for (let position = 0; position < outputs.length; position++) {
     const output = requireObject(outputs[position], `outputs[${position}]`);
     const name = output.name;
     if (typeof name !== "string") throw badRequest(`outputs[${position}] needs a 'name' string`);
-    // tritonclient asks for binary_data by default; the JSON answer it then gets is one it reads too.
-    checkParameters(`output '${name}'`, output.parameters);
+    const parameters = checkParameters(`output '${name}'`, output.parameters);
     if (!returnable.has(name)) {
       const unsupported = signature.unsupportedOutputs.find((candidate) => candidate.name === name);
       throw badRequest(
@@ -122,6 +219,10 @@ function parseRequestedOutputs(outputs: unknown, model: LoadedModel): readonly s
     }
     if (names.includes(name)) throw badRequest(`output '${name}' is requested more than once`);
     names.push(name);
+    if (binaryFlag(`output '${name}'`, parameters, "binary_data") ?? allBinary) {
+      if (binaryOutputs === NO_BINARY_OUTPUTS) binaryOutputs = new Set();
+      (binaryOutputs as Set<string>).add(name);
+    }
   }
-  return names.length > 0 ? names : signature.defaultOutputs;
+  return { outputs: names, binaryOutputs };
 }

@@ -3,7 +3,8 @@ import { canonicalizeQuery } from "../shared/canonical-query";
 import type { RuntimeConfig } from "../shared/runtime-config";
 import type { OipDatatype } from "./datatypes";
 import { badRequest, methodNotAllowed, notFound, OipError, payloadTooLarge } from "./errors";
-import { checkContentType, parseInferRequest, parseJsonBody } from "./infer-request";
+import { BINARY_CONTENT_TYPE, BINARY_EXTENSION, BINARY_HEADER_LENGTH, binaryOfTensor, splitBinaryBody } from "./binary-tensors";
+import { checkContentType, parseInferRequest, parseJsonBody, parseRawBinaryRequest, type ParsedInferRequest } from "./infer-request";
 import { createLogger, type RuntimeLogger } from "./logger";
 import { DEFAULT_SESSION_OPTIONS, ModelRegistry, type LoadedModel } from "./model-registry";
 import { matchRoute, type Route, type RouteKind } from "./routes";
@@ -29,8 +30,19 @@ export interface RuntimeRequest {
 export interface RuntimeResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
-  readonly body: string;
+  /** Text (JSON), or bytes for a binary-extension answer (content-type application/octet-stream). */
+  readonly body: string | Uint8Array;
 }
+
+/** What a route produces before the runtime adds status defaults and caching headers. */
+interface RouteResult {
+  readonly body: string | Uint8Array;
+  readonly status?: number;
+  readonly version?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+const JSON_HEADERS: Readonly<Record<string, string>> = { "content-type": "application/json" };
 
 export interface RuntimeOptions {
   readonly config: RuntimeConfig;
@@ -88,17 +100,16 @@ export class InferenceRuntime {
     try {
       if (!route) throw notFound(`no Open Inference Protocol route at ${request.path}`);
       if (!route.methods.includes(request.method)) throw methodNotAllowed(request.method, route.methods);
-      let result: { body: string; status?: number; version?: string };
+      let result: RouteResult;
       if (route.kind === "infer") {
         // The hot path, one async frame shallower than dispatch.
         const found = this.registry.get(route.model as string, route.version);
-        const model = found instanceof Promise ? await found : found;
-        result = { body: await this.infer(model, request), version: model.version };
+        result = await this.infer(found instanceof Promise ? await found : found, request);
       } else {
         result = await this.dispatch(route.kind, route);
       }
       version = result.version;
-      response = { status: result.status ?? 200, headers: { "content-type": "application/json", "cache-control": this.cacheControl(route, result.status) }, body: result.body };
+      response = { status: result.status ?? 200, headers: { ...(result.headers ?? JSON_HEADERS), "cache-control": this.cacheControl(route, result.status) }, body: result.body };
     } catch (error) {
       response = this.errorResponse(error, request, route);
     }
@@ -109,7 +120,7 @@ export class InferenceRuntime {
     return response;
   }
 
-  private async dispatch(kind: Exclude<RouteKind, "infer">, route: Route): Promise<{ body: string; status?: number; version?: string }> {
+  private async dispatch(kind: Exclude<RouteKind, "infer">, route: Route): Promise<RouteResult> {
     switch (kind) {
       case "server-live":
         return { body: JSON.stringify({ live: true }) };
@@ -118,7 +129,7 @@ export class InferenceRuntime {
         return { body: JSON.stringify({ ready }), status: ready ? 200 : 503 };
       }
       case "server-metadata":
-        return { body: JSON.stringify({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [] }) };
+        return { body: JSON.stringify({ name: SERVER_NAME, version: SERVER_VERSION, extensions: [BINARY_EXTENSION] }) };
       case "model-ready": {
         const name = route.model as string;
         const { ready, reason } = await this.registry.readiness(name, route.version);
@@ -132,21 +143,14 @@ export class InferenceRuntime {
     }
   }
 
-  private async infer(model: LoadedModel, request: RuntimeRequest): Promise<string> {
-    let id: string | undefined;
-    let feeds: Record<string, Tensor>;
-    let outputs: readonly string[];
+  private async infer(model: LoadedModel, request: RuntimeRequest): Promise<RouteResult> {
+    let parsed: Pick<ParsedInferRequest, "feeds" | "outputs"> & Partial<ParsedInferRequest>;
     if (request.method === "GET") {
-      ({ feeds, outputs } = this.parseQuery(model, request.query ?? ""));
+      parsed = this.parseQuery(model, request.query ?? "");
     } else {
-      checkContentType(request.headers ?? {});
-      const body = request.body;
-      if (body === undefined || body.length === 0) throw badRequest("request body is empty; send an OIP inference request");
-      const bytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
-      if (bytes > this.maxRequestBytes) throw payloadTooLarge(`request body is ${bytes} bytes; the limit is ${this.maxRequestBytes}`);
-      const text = typeof body === "string" ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
-      ({ id, feeds, outputs } = parseInferRequest(parseJsonBody(text), model, this.maxElements));
+      parsed = this.parseBody(model, request);
     }
+    const { feeds, outputs, id } = parsed;
     let results: InferenceSession.OnnxValueMapType;
     try {
       results = await model.session.run(feeds, outputs as string[]);
@@ -154,7 +158,30 @@ export class InferenceRuntime {
       // Inputs were checked against the declared signature, so what is left is the model refusing these values.
       throw badRequest(`model '${model.name}' rejected the input: ${(error as Error).message.split("\n")[0]}`);
     }
-    return inferResponse(model, id, outputs, results as Record<string, Tensor>);
+    const binaryOutputs = parsed.binaryOutputs;
+    return binaryOutputs === undefined || binaryOutputs.size === 0
+      ? { body: inferResponse(model, id, outputs, results as Record<string, Tensor>), version: model.version }
+      : { ...binaryInferResponse(model, id, outputs, binaryOutputs, results as Record<string, Tensor>), version: model.version };
+  }
+
+  private parseBody(model: LoadedModel, request: RuntimeRequest): ParsedInferRequest {
+    const headers = request.headers ?? {};
+    checkContentType(headers);
+    const body = request.body;
+    if (body === undefined || body.length === 0) throw badRequest("request body is empty; send an OIP inference request");
+    const bytes = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
+    if (bytes > this.maxRequestBytes) throw payloadTooLarge(`request body is ${bytes} bytes; the limit is ${this.maxRequestBytes}`);
+    const headerLength = headers[BINARY_HEADER_LENGTH];
+    if (headerLength !== undefined) {
+      // An adapter that could only hand over text (API Gateway without binary media types) loses
+      // bytes that are not UTF-8; the size checks then answer 400 rather than guess.
+      const binary = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+      const { json, tensorBytes } = splitBinaryBody(binary, headerLength);
+      if (json === undefined) return parseRawBinaryRequest(model, this.maxElements, tensorBytes);
+      return parseInferRequest(parseJsonBody(json), model, this.maxElements, tensorBytes);
+    }
+    const text = typeof body === "string" ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
+    return parseInferRequest(parseJsonBody(text), model, this.maxElements);
   }
 
   private parseQuery(model: LoadedModel, query: string): { feeds: Record<string, Tensor>; outputs: readonly string[] } {
@@ -202,6 +229,35 @@ export function modelMetadata(model: LoadedModel): Record<string, unknown> {
   if (signature.unsupportedOutputs.length > 0) metadata.unsupported_outputs = signature.unsupportedOutputs;
   if (manifest?.description !== undefined) metadata.parameters = { description: manifest.description };
   return metadata;
+}
+
+/**
+ * The binary-extension answer: a JSON header whose binary outputs carry binary_data_size instead of
+ * data, then those outputs' bytes in order; Inference-Header-Content-Length gives the header's size.
+ */
+function binaryInferResponse(
+  model: LoadedModel,
+  id: string | undefined,
+  outputs: readonly string[],
+  binaryOutputs: ReadonlySet<string>,
+  results: Record<string, Tensor>,
+): { body: Uint8Array; headers: Record<string, string> } {
+  const specs = model.signature.outputsByName;
+  const chunks: Uint8Array[] = [];
+  const parts = outputs.map((name) => {
+    const tensor = results[name];
+    const head = `{"name":${JSON.stringify(name)},"datatype":"${specs.get(name)?.datatype}","shape":${JSON.stringify(tensor.dims)}`;
+    if (!binaryOutputs.has(name)) return `${head},"data":${encodeTensorData(tensor)}}`;
+    const bytes = binaryOfTensor(tensor);
+    chunks.push(bytes);
+    return `${head},"parameters":{"binary_data_size":${bytes.byteLength}}}`;
+  });
+  const idPart = id === undefined ? "" : `,"id":${JSON.stringify(id)}`;
+  const header = Buffer.from(`{"model_name":${JSON.stringify(model.name)},"model_version":${JSON.stringify(model.version)}${idPart},"outputs":[${parts.join(",")}]}`, "utf8");
+  return {
+    body: Buffer.concat([header, ...chunks]),
+    headers: { "content-type": BINARY_CONTENT_TYPE, [BINARY_HEADER_LENGTH]: String(header.byteLength) },
+  };
 }
 
 function inferResponse(model: LoadedModel, id: string | undefined, outputs: readonly string[], results: Record<string, Tensor>): string {

@@ -167,7 +167,7 @@ export function tensorFromCanonical(datatype: OipDatatype, values: readonly stri
   return createTensor(datatype, storage, shape);
 }
 
-function createTensor(datatype: OipDatatype, storage: TensorStorage, shape: readonly number[]): Tensor {
+export function createTensor(datatype: OipDatatype, storage: TensorStorage, shape: readonly number[]): Tensor {
   return new Tensor(OIP_TO_ORT[datatype], storage as Float32Array, shape);
 }
 

@@ -51,7 +51,10 @@ function toCloudFrontResponse(response: RuntimeResponse): CloudFrontResultRespon
     const key = headerKey(name);
     if (key !== null) headers[key.toLowerCase()] = [{ key, value: response.headers[name] }];
   }
-  return { status: String(response.status), headers, body: response.body, bodyEncoding: "text" };
+  // Binary-extension answers travel base64-encoded; CloudFront decodes them for the viewer.
+  return typeof response.body === "string"
+    ? { status: String(response.status), headers, body: response.body, bodyEncoding: "text" }
+    : { status: String(response.status), headers, body: Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength).toString("base64"), bodyEncoding: "base64" };
 }
 
 /** Headers the core sets are a few hundred bytes; a body this short fits with them, whatever its characters. */

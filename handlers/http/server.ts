@@ -7,7 +7,7 @@ export type HttpServerOptions = RuntimeSource & {
   readonly maxRequestBytes?: number;
 };
 
-function send(response: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+function send(response: ServerResponse, status: number, headers: Record<string, string>, body: string | Uint8Array): void {
   response.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body) });
   response.end(body);
 }

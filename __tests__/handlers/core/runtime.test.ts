@@ -2,7 +2,7 @@ import * as ort from "onnxruntime-node";
 import { join } from "node:path";
 import { InferenceRuntime, silentLogger } from "../../../handlers/core";
 import { runtimeConfigForModelsDir } from "../../../handlers/core/local-models";
-import { FIXTURE_MODELS, mnistSamples, testModels, testRuntime, titanicRequest } from "../fixtures";
+import { bodyText, FIXTURE_MODELS, mnistSamples, testModels, testRuntime, titanicRequest } from "../fixtures";
 
 const models = testModels();
 let runtime: InferenceRuntime;
@@ -19,7 +19,7 @@ async function call(method: string, path: string, body?: unknown, query = "") {
     headers: { "content-type": "application/json" },
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
-  return { ...response, json: JSON.parse(response.body) as Record<string, any> };
+  return { ...response, json: JSON.parse(bodyText(response)) as Record<string, any> };
 }
 
 const argmax = (values: number[]) => values.indexOf(Math.max(...values));
@@ -28,7 +28,7 @@ describe("server routes", () => {
   it("answers live, ready and server metadata", async () => {
     expect((await call("GET", "/v2/health/live")).json).toEqual({ live: true });
     const metadata = await call("GET", "/v2");
-    expect(metadata.json).toMatchObject({ name: "edge-inference", extensions: [] });
+    expect(metadata.json).toMatchObject({ name: "edge-inference", extensions: ["binary_tensor_data"] });
     // The corrupt and missing models keep the server from being ready, but not from being live.
     const ready = await call("GET", "/v2/health/ready");
     expect(ready.status).toBe(503);
@@ -110,7 +110,7 @@ describe("model lifecycle", () => {
   it("loads lazily on first use when not loaded eagerly", async () => {
     const lazy = testRuntime(models);
     const response = await lazy.handle({ method: "GET", path: "/v2/models/matmul/ready" });
-    expect(JSON.parse(response.body)).toEqual({ name: "matmul", ready: true });
+    expect(JSON.parse(bodyText(response))).toEqual({ name: "matmul", ready: true });
   });
 });
 
@@ -174,7 +174,7 @@ describe("inference", () => {
         { name: "fare", datatype: "FP32", shape: [2, 1], data: [211.3, 7.9] },
         { name: "embarked", datatype: "BYTES", shape: [2, 1], data: [["S"], ["S"]] },
       ],
-      outputs: [{ name: "label" }, { name: "probabilities", parameters: { binary_data: true } }],
+      outputs: [{ name: "label" }, { name: "probabilities", parameters: { binary_data: false } }],
     });
     expect(response.status).toBe(200);
     const [label, probabilities] = response.json.outputs;
@@ -211,7 +211,7 @@ describe("local models directory", () => {
     const local = new InferenceRuntime({ config, root, logger: silentLogger });
     for (const model of config.models) {
       const response = await local.handle({ method: "GET", path: `/v2/models/${model.name}/ready` });
-      expect(JSON.parse(response.body)).toEqual({ name: model.name, ready: true });
+      expect(JSON.parse(bodyText(response))).toEqual({ name: model.name, ready: true });
     }
   });
 });

@@ -61,8 +61,10 @@ describe("plain HTTP adapter", () => {
 describe("bad input gets a clear OIP error, never a 5xx", () => {
   it("malformed JSON", async () => expectOipError(await post("/v2/models/titanic/infer", '{"inputs": [NaN]'), 400, /not valid JSON/));
   it("wrong content type", async () => expectOipError(await post("/v2/models/titanic/infer", titanicRow(), { "content-type": "text/plain" }), 415, /content type 'text\/plain'/));
-  it("binary tensor extension", async () =>
-    expectOipError(await post("/v2/models/titanic/infer", titanicRow(), { "inference-header-content-length": "10" }), 415, /binary tensor data extension/));
+  it("a binary header length beyond the body", async () =>
+    expectOipError(await post("/v2/models/titanic/infer", titanicRow(), { "inference-header-content-length": "100000" }), 400, /Inference-Header-Content-Length is 100000, but the body has only/));
+  it("a content type that is neither JSON nor binary tensors", async () =>
+    expectOipError(await post("/v2/models/titanic/infer", titanicRow(), { "content-type": "text/csv" }), 415, /content type 'text\/csv' is not supported/));
   it("a body that is not an object", async () => expectOipError(await post("/v2/models/titanic/infer", "[1,2,3]"), 400, /must be a JSON object.*got an array/));
   it("an empty body", async () => expectOipError(await post("/v2/models/titanic/infer", ""), 400, /body is empty/));
   it("unknown model", async () => expectOipError(await post("/v2/models/nope/infer", titanicRow()), 404, /unknown model 'nope'/));
