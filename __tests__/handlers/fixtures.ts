@@ -108,6 +108,26 @@ function writeDynamicModel(scratch: string): string {
   return path;
 }
 
+/** Not over a BOOL tensor: the one shared datatype no fixture model takes as input. */
+function writeBooleanNotModel(scratch: string): string {
+  const tensor = onnx.TypeProto.create({
+    tensorType: { elemType: onnx.TensorProto.DataType.BOOL, shape: { dim: [{ dimParam: "N" }, { dimValue: 3 }] } },
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: "", version: 13 }],
+    graph: {
+      name: "boolean_not",
+      input: [{ name: "flags", type: tensor }],
+      output: [{ name: "inverted", type: tensor }],
+      node: [{ opType: "Not", input: ["flags"], output: ["inverted"] }],
+    },
+  });
+  const path = join(scratch, "boolean_not.onnx");
+  writeFileSync(path, onnx.ModelProto.encode(model).finish());
+  return path;
+}
+
 export function testModels(): TestModels {
   const scratch = mkdtempSync(join(tmpdir(), "edge-inference-models-"));
   const corrupt = join(scratch, "corrupt.onnx");
@@ -122,6 +142,7 @@ export function testModels(): TestModels {
     modelConfigFromFile(root, "rf_iris", writeRenamedIris(scratch)),
     modelConfigFromFile(root, "zipmap", writeZipMapModel(scratch)),
     modelConfigFromFile(root, "dynamic", writeDynamicModel(scratch)),
+    modelConfigFromFile(root, "boolean_not", writeBooleanNotModel(scratch)),
     { name: "corrupt", version: "1", serve: "edge", modelFile: corrupt },
     { name: "missing", version: "1", serve: "edge", modelFile: join(scratch, "no-such-model.onnx") },
     { name: "regional_only", version: "1", serve: "regional" },
@@ -165,4 +186,106 @@ export function mnistSamples(): { label: number; pixels: number[] }[] {
 /** A runtime response body as text, for JSON answers. */
 export function bodyText(response: { readonly body: string | Uint8Array }): string {
   return typeof response.body === "string" ? response.body : Buffer.from(response.body).toString("utf8");
+}
+
+/** One input as tritonclient's InferInput holds it after set_data_from_numpy. */
+export interface TritonInput {
+  readonly name: string;
+  readonly datatype: string;
+  readonly shape: readonly number[];
+  /** Typed array for numeric datatypes, strings for BYTES, 0/1 bytes (Uint8Array) for BOOL. */
+  readonly data: ArrayBufferView | readonly string[];
+  /** tritonclient's default is binary; false sends JSON `data` instead. */
+  readonly binary?: boolean;
+}
+
+/** tritonclient's serialize_byte_tensor: each element a little-endian uint32 length, then its UTF-8 bytes. */
+export function serializeByteTensor(values: readonly string[]): Buffer {
+  return Buffer.concat(
+    values.map((value) => {
+      const bytes = Buffer.from(value, "utf8");
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(bytes.length);
+      return Buffer.concat([length, bytes]);
+    }),
+  );
+}
+
+/**
+ * A request body and headers built the way tritonclient.http's _get_inference_request builds them:
+ * compact JSON with inputs as {name, shape, datatype, parameters: {binary_data_size}}, outputs
+ * {name, parameters: {binary_data}}, `binary_data_output: true` when no outputs are named, then the
+ * raw tensor bytes; Inference-Header-Content-Length and no Content-Type.
+ */
+export function tritonRequest(
+  inputs: readonly TritonInput[],
+  options: { outputs?: readonly { name: string; binary?: boolean }[]; id?: string } = {},
+): { body: Buffer; headers: Record<string, string>; jsonSize: number } {
+  const chunks: Buffer[] = [];
+  const request: Record<string, unknown> = {};
+  if (options.id !== undefined) request.id = options.id;
+  request.inputs = inputs.map((input) => {
+    const tensor: Record<string, unknown> = { name: input.name, shape: input.shape, datatype: input.datatype };
+    if (input.binary === false) {
+      tensor.data = Array.isArray(input.data) ? input.data : Array.from(input.data as unknown as ArrayLike<number | bigint>, (value) => (typeof value === "bigint" ? Number(value) : input.datatype === "BOOL" ? value !== 0 : value));
+      return tensor;
+    }
+    const raw = Array.isArray(input.data)
+      ? serializeByteTensor(input.data)
+      : Buffer.from((input.data as ArrayBufferView).buffer, (input.data as ArrayBufferView).byteOffset, (input.data as ArrayBufferView).byteLength);
+    chunks.push(raw);
+    tensor.parameters = { binary_data_size: raw.length };
+    return tensor;
+  });
+  if (options.outputs && options.outputs.length > 0) {
+    request.outputs = options.outputs.map((output) => ({ name: output.name, parameters: { binary_data: output.binary ?? true } }));
+  } else {
+    request.parameters = { binary_data_output: true };
+  }
+  const json = Buffer.from(JSON.stringify(request));
+  // Like tritonclient: with no binary input the JSON is the whole body and no header is sent.
+  const headers: Record<string, string> = chunks.length > 0 ? { "inference-header-content-length": String(json.length) } : {};
+  return { body: Buffer.concat([json, ...chunks]), headers, jsonSize: json.length };
+}
+
+export interface DecodedOutput {
+  readonly name: string;
+  readonly datatype: string;
+  readonly shape: number[];
+  /** JSON `data`, or the binary tensor decoded as tritonclient's as_numpy would. */
+  readonly data: unknown[];
+  readonly binary: boolean;
+}
+
+const TYPED: Record<string, new (buffer: ArrayBuffer) => ArrayLike<number | bigint>> = {
+  FP32: Float32Array, FP64: Float64Array, INT8: Int8Array, INT16: Int16Array, INT32: Int32Array, INT64: BigInt64Array,
+  UINT8: Uint8Array, UINT16: Uint16Array, UINT32: Uint32Array, UINT64: BigUint64Array, BOOL: Uint8Array,
+};
+
+/** Reads a binary-extension response the way tritonclient's InferResult does. */
+export function decodeTritonResponse(body: Uint8Array, headerLength: number): { header: Record<string, any>; outputs: DecodedOutput[] } {
+  const bytes = Buffer.from(body);
+  const header = JSON.parse(bytes.subarray(0, headerLength).toString("utf8")) as Record<string, any>;
+  let offset = headerLength;
+  const outputs = (header.outputs as any[]).map((output): DecodedOutput => {
+    const size: number | undefined = output.parameters?.binary_data_size;
+    if (size === undefined) return { name: output.name, datatype: output.datatype, shape: output.shape, data: output.data, binary: false };
+    const chunk = bytes.subarray(offset, offset + size);
+    offset += size;
+    let data: unknown[];
+    if (output.datatype === "BYTES") {
+      data = [];
+      for (let at = 0; at < chunk.length; ) {
+        const length = chunk.readUInt32LE(at);
+        data.push(chunk.subarray(at + 4, at + 4 + length).toString("utf8"));
+        at += 4 + length;
+      }
+    } else {
+      const copy = chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength) as ArrayBuffer;
+      data = Array.from(new TYPED[output.datatype](copy));
+    }
+    return { name: output.name, datatype: output.datatype, shape: output.shape, data, binary: true };
+  });
+  if (offset !== bytes.length) throw new Error(`response has ${bytes.length - offset} bytes after its declared tensors`);
+  return { header, outputs };
 }

@@ -74,7 +74,8 @@ export function splitBinaryBody(body: Uint8Array, headerLength: string): SplitBo
  */
 export function tensorFromBinary(inputName: string, datatype: FixedWidthDatatype, shape: readonly number[], elements: number, bytes: Uint8Array): Tensor {
   const width = ELEMENT_BYTES[datatype];
-  const aligned = bytes.byteOffset % width === 0 ? bytes : bytes.slice();
+  // new Uint8Array(view) copies into a fresh, aligned buffer (Buffer#slice would not copy).
+  const aligned = bytes.byteOffset % width === 0 ? bytes : new Uint8Array(bytes);
   if (datatype === "BOOL") {
     for (let index = 0; index < aligned.length; index++) {
       if (aligned[index] > 1) throw badRequest(`input '${inputName}' byte ${index} is ${aligned[index]}; BOOL elements are one byte, 0 or 1`);
