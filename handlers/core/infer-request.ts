@@ -51,8 +51,9 @@ function checkParameters(where: string, parameters: unknown): Record<string, unk
   if (typeof parameters !== "object" || parameters === null || Array.isArray(parameters)) {
     throw badRequest(`${where} 'parameters' must be an object`);
   }
-  for (const [key, value] of Object.entries(parameters)) {
-    if (!["string", "number", "boolean"].includes(typeof value)) {
+  for (const key in parameters) {
+    const type = typeof (parameters as Record<string, unknown>)[key];
+    if (type !== "string" && type !== "number" && type !== "boolean") {
       throw badRequest(`${where} parameter '${key}' must be a string, number or boolean`);
     }
   }
@@ -176,7 +177,7 @@ export function parseRawBinaryRequest(model: LoadedModel, maxElements: number, t
       throw badRequest(`a raw binary BYTES input must have shape [1]; input '${spec.name}' is ${JSON.stringify(spec.shape)}`);
     }
     const feeds = { [spec.name]: createTensor("BYTES", stringsFromBinary(spec.name, 1, tensorBytes), shape) };
-    return { id: undefined, feeds, outputs: signature.defaultOutputs, binaryOutputs: new Set(signature.defaultOutputs) };
+    return { id: undefined, feeds, outputs: signature.defaultOutputs, binaryOutputs: signature.defaultOutputSet };
   }
   if (dynamic > 1) {
     throw badRequest(`a raw binary request cannot shape input '${spec.name}' ${JSON.stringify(spec.shape)}: more than one dimension is dynamic`);
@@ -192,13 +193,13 @@ export function parseRawBinaryRequest(model: LoadedModel, maxElements: number, t
   const resolved = shape.map((dim) => (dim < 0 ? tensorBytes.byteLength / rowBytes : dim));
   const elements = checkShape(spec.name, resolved, spec, maxElements);
   const feeds = { [spec.name]: tensorFromBinary(spec.name, spec.datatype, resolved, elements, tensorBytes) };
-  return { id: undefined, feeds, outputs: signature.defaultOutputs, binaryOutputs: new Set(signature.defaultOutputs) };
+  return { id: undefined, feeds, outputs: signature.defaultOutputs, binaryOutputs: signature.defaultOutputSet };
 }
 
 function parseRequestedOutputs(outputs: unknown, model: LoadedModel, allBinary: boolean): Pick<ParsedInferRequest, "outputs" | "binaryOutputs"> {
   const { signature } = model;
   if (outputs === undefined || (Array.isArray(outputs) && outputs.length === 0)) {
-    return { outputs: signature.defaultOutputs, binaryOutputs: allBinary ? new Set(signature.defaultOutputs) : NO_BINARY_OUTPUTS };
+    return { outputs: signature.defaultOutputs, binaryOutputs: allBinary ? signature.defaultOutputSet : NO_BINARY_OUTPUTS };
   }
   if (!Array.isArray(outputs)) throw badRequest("'outputs' must be an array");
   const returnable = signature.outputsByName;

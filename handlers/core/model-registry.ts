@@ -26,6 +26,7 @@ export interface ModelSignature {
   readonly unsupportedOutputs: readonly UnsupportedOutput[];
   /** Outputs returned when a request names none. */
   readonly defaultOutputs: readonly string[];
+  readonly defaultOutputSet: ReadonlySet<string>;
   /** Input specs for the GET form: element counts with the batch dimension set to 1. */
   readonly queryInputs: QueryInputSpec[];
   /** Lookups computed once per model, so a request builds no maps or sets of its own. */
@@ -95,6 +96,7 @@ export function describeSignature(session: ort.InferenceSession, manifest: Model
   if (outputs.length === 0) problems.push("the model has no output ONNX Runtime can return as a tensor");
   if (problems.length > 0) throw new Error(problems.join("; "));
 
+  const defaultOutputs = manifest?.defaultOutputs ?? outputs.map((output) => output.name);
   const batchOfOneShapes = new Map(inputs.map((input) => [input.name, batchOfOne(input.shape)]));
   const queryInputs = inputs.map((input): QueryInputSpec => {
     const shape = batchOfOneShapes.get(input.name) as number[];
@@ -106,7 +108,8 @@ export function describeSignature(session: ort.InferenceSession, manifest: Model
     inputs,
     outputs,
     unsupportedOutputs,
-    defaultOutputs: manifest?.defaultOutputs ?? outputs.map((output) => output.name),
+    defaultOutputs,
+    defaultOutputSet: new Set(defaultOutputs),
     queryInputs,
     inputsByName: new Map(inputs.map((input) => [input.name, input])),
     outputsByName: new Map(outputs.map((output) => [output.name, output])),

@@ -42,8 +42,6 @@ interface RouteResult {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-const JSON_HEADERS: Readonly<Record<string, string>> = { "content-type": "application/json" };
-
 export interface RuntimeOptions {
   readonly config: RuntimeConfig;
   /** Directory that RuntimeModelConfig.modelFile paths are relative to. */
@@ -109,7 +107,9 @@ export class InferenceRuntime {
         result = await this.dispatch(route.kind, route);
       }
       version = result.version;
-      response = { status: result.status ?? 200, headers: { ...(result.headers ?? JSON_HEADERS), "cache-control": this.cacheControl(route, result.status) }, body: result.body };
+      const headers: Record<string, string> = { "content-type": "application/json", "cache-control": this.cacheControl(route, result.status) };
+      if (result.headers !== undefined) Object.assign(headers, result.headers);
+      response = { status: result.status ?? 200, headers, body: result.body };
     } catch (error) {
       response = this.errorResponse(error, request, route);
     }
@@ -253,11 +253,17 @@ function binaryInferResponse(
     return `${head},"parameters":{"binary_data_size":${bytes.byteLength}}}`;
   });
   const idPart = id === undefined ? "" : `,"id":${JSON.stringify(id)}`;
-  const header = Buffer.from(`{"model_name":${JSON.stringify(model.name)},"model_version":${JSON.stringify(model.version)}${idPart},"outputs":[${parts.join(",")}]}`, "utf8");
-  return {
-    body: Buffer.concat([header, ...chunks]),
-    headers: { "content-type": BINARY_CONTENT_TYPE, [BINARY_HEADER_LENGTH]: String(header.byteLength) },
-  };
+  const header = `{"model_name":${JSON.stringify(model.name)},"model_version":${JSON.stringify(model.version)}${idPart},"outputs":[${parts.join(",")}]}`;
+  const headerBytes = Buffer.byteLength(header);
+  let offset = headerBytes;
+  for (const chunk of chunks) offset += chunk.byteLength;
+  const body = Buffer.allocUnsafe(offset);
+  offset = body.write(header, 0, "utf8");
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { body, headers: { "content-type": BINARY_CONTENT_TYPE, [BINARY_HEADER_LENGTH]: String(headerBytes) } };
 }
 
 function inferResponse(model: LoadedModel, id: string | undefined, outputs: readonly string[], results: Record<string, Tensor>): string {

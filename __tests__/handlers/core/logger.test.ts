@@ -1,5 +1,5 @@
 import { InferenceRuntime } from "../../../handlers/core";
-import { createJsonLinesLogger, createLogger } from "../../../handlers/core/logger";
+import { createJsonLinesLogger, createLogger, isoTimestamp } from "../../../handlers/core/logger";
 import { join } from "node:path";
 import { runtimeConfigForModelsDir } from "../../../handlers/core/local-models";
 
@@ -104,5 +104,13 @@ describe("request logs", () => {
     const everything = JSON.stringify(records());
     expect(everything).not.toContain(String(secret));
     expect(everything).not.toContain("features");
+  });
+});
+
+describe("isoTimestamp", () => {
+  it("equals Date#toISOString across seconds, milliseconds and the epoch's edges", () => {
+    const samples = [0, 1, 9, 10, 99, 100, 999, 1000, 1001, Date.UTC(2026, 10, 22, 23, 59, 59, 999), Date.UTC(2026, 10, 23), 253402300799999];
+    for (let i = 0; i < 2000; i++) samples.push(Math.floor(Math.random() * 4e12));
+    for (const ms of samples) expect(isoTimestamp(ms)).toBe(new Date(ms).toISOString());
   });
 });
