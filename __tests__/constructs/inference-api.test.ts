@@ -97,6 +97,13 @@ describe("InferenceApi", () => {
     });
   });
 
+  test("treats every body as binary by default, so binary tensor requests reach the Lambda intact", () => {
+    expect(build().synthesized).toHaveResourceWithProperties(ApiGatewayRestApi, { binary_media_types: ["*/*"] });
+    expect(build({ binaryMediaTypes: ["application/octet-stream"] }).synthesized).toHaveResourceWithProperties(ApiGatewayRestApi, {
+      binary_media_types: ["application/octet-stream"],
+    });
+  });
+
   test("serves every Open Inference Protocol route with the right methods, and nothing else", () => {
     const { json } = build();
     expect(synthesizedRoutes(json)).toEqual(EXPECTED_ROUTES);

@@ -17,6 +17,7 @@ import { sha256OfCanonicalJson } from "../canonical-json";
 import { LOG_RETENTION_DAYS } from "../config/schema";
 import {
   ACCESS_LOG_FORMAT,
+  DEFAULT_BINARY_MEDIA_TYPES,
   executionLogGroupName,
   GATEWAY_ERROR_RESPONSES,
   OPEN_INFERENCE_ROUTES,
@@ -50,6 +51,7 @@ export interface InferenceApiProps {
    */
   readonly cloudWatchRole: "create" | "already-configured";
   readonly routes?: readonly ApiRoute[];
+  /** Defaults to every type (see DEFAULT_BINARY_MEDIA_TYPES), so binary tensor bodies pass through intact. */
   readonly binaryMediaTypes?: readonly string[];
   /** ERROR by default. INFO logs every request's execution flow; it is a named, warned override. */
   readonly executionLoggingLevel?: ExecutionLoggingLevel;
@@ -96,7 +98,7 @@ export class InferenceApi extends Construct {
     super(scope, id);
     const routes = props.routes ?? OPEN_INFERENCE_ROUTES;
     const loggingLevel = props.executionLoggingLevel ?? STAGE_DEFAULTS.executionLoggingLevel;
-    const binaryMediaTypes = [...(props.binaryMediaTypes ?? [])];
+    const binaryMediaTypes = [...(props.binaryMediaTypes ?? DEFAULT_BINARY_MEDIA_TYPES)];
     this.validate(props, routes, binaryMediaTypes);
     if (loggingLevel === "INFO") {
       Annotations.of(this).addWarning(

@@ -89,6 +89,14 @@ export function pathLogicalName(path: string): string {
     .join("_");
 }
 
+/**
+ * Every body is binary to API Gateway, so the proxy Lambda always receives it base64-encoded and
+ * intact, and an isBase64Encoded answer is decoded for the client. tritonclient sends binary tensor
+ * bodies with no Content-Type at all, so a narrower list (application/octet-stream) would let
+ * API Gateway re-encode those bytes as text and corrupt them.
+ */
+export const DEFAULT_BINARY_MEDIA_TYPES: readonly string[] = ["*/*"];
+
 export const REST_API_DEFAULTS = {
   endpointType: "REGIONAL",
   apiKeySource: "HEADER",
