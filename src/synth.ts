@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { buildHandlerBundles, type HandlerBundles } from "./build";
 import { ConfigError } from "./config/errors";
 import { listEnvironments, loadEnvironment, type LoadedEnvironment } from "./config/load";
+import { addGuardrails } from "./guardrails";
 import { BootstrapStateStack } from "./stacks/bootstrap-state-stack";
 import { InferenceStack } from "./stacks/inference-stack";
 
@@ -69,6 +70,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
       const inference = new InferenceStack(app, `inference-${config.environment}`, { environment, bundles });
       stacks.push(state.node.id, inference.node.id);
     }
+    addGuardrails(app);
     app.synth();
     const previous = `${staging}.previous`;
     if (existsSync(outdir)) renameSync(outdir, previous);

@@ -1,4 +1,6 @@
+import { EDGE_ZIP_LIMIT_BYTES } from "../build/size-budget";
 import { LOG_RETENTION_DAYS } from "../config/schema";
+import type { PolicyStatement } from "./iam";
 
 /** Runtime settings every regional function gets; the construct forces these, props cannot change them. */
 export const REGIONAL_FUNCTION_DEFAULTS = {
@@ -73,4 +75,65 @@ export function functionSettingsProblems(settings: FunctionSettings, isToken: (v
     }
   }
   return problems;
+}
+
+/** CloudFront events a Lambda@Edge function can be associated with. */
+export const EDGE_EVENT_TYPES = ["viewer-request", "origin-request", "origin-response", "viewer-response"] as const;
+export type EdgeEventType = (typeof EDGE_EVENT_TYPES)[number];
+
+export interface EdgeEventLimits {
+  readonly maxTimeoutSeconds: number;
+  readonly maxMemoryMb: number;
+  /** "Maximum compressed size of a Lambda function and any included libraries". */
+  readonly maxZipBytes: number;
+}
+
+/**
+ * CloudFront's Lambda@Edge quotas, which differ by event type (CloudFront Developer Guide, "Quotas on
+ * Lambda@Edge"): origin events get Lambda's own memory range, 30 s and a 50 MB zip; viewer events
+ * 128 MB, 5 s and 1 MB.
+ */
+export function edgeEventLimits(eventType: EdgeEventType): EdgeEventLimits {
+  return eventType.startsWith("viewer-")
+    ? { maxTimeoutSeconds: 5, maxMemoryMb: 128, maxZipBytes: 1024 * 1024 }
+    : { maxTimeoutSeconds: 30, maxMemoryMb: 10_240, maxZipBytes: EDGE_ZIP_LIMIT_BYTES };
+}
+
+/**
+ * What every Lambda@Edge function gets. Same runtime and handler as the regional function; x86_64
+ * because Lambda@Edge rejects arm64. No tracing mode: Lambda@Edge does not support X-Ray.
+ */
+export const EDGE_FUNCTION_DEFAULTS = {
+  runtime: REGIONAL_FUNCTION_DEFAULTS.runtime,
+  architectures: ["x86_64"],
+  handler: REGIONAL_FUNCTION_DEFAULTS.handler,
+} as const;
+
+/**
+ * Replicas log to a group of this name in the region where they run (us-east-1 included), created
+ * on first use. Lambda creates it without retention.
+ */
+export function edgeReplicaLogGroupName(functionName: string): string {
+  return `/aws/lambda/us-east-1.${functionName}`;
+}
+
+/** CloudFront replicates the function only if both Lambda and Lambda@Edge may assume its role. */
+export const EDGE_TRUST_SERVICES = ["edgelambda.amazonaws.com", "lambda.amazonaws.com"] as const;
+
+export function edgeTrustPolicy(): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: [...EDGE_TRUST_SERVICES] }, Action: "sts:AssumeRole" }],
+  });
+}
+
+/**
+ * Replica log groups in every region: `*` in the region field only, nothing wider. CreateLogGroup is
+ * authorised against the `:*` form of the group ARN, like the stream actions.
+ */
+export function edgeReplicaLogStatement(account: string, functionName: string): PolicyStatement {
+  return {
+    actions: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+    resources: [`arn:aws:logs:*:${account}:log-group:${edgeReplicaLogGroupName(functionName)}:*`],
+  };
 }
