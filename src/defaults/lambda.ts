@@ -8,7 +8,7 @@ export const REGIONAL_FUNCTION_DEFAULTS = {
   architectures: ["x86_64"],
   handler: "index.handler",
   tracingMode: "Active",
-  /** Powertools Logger formats its own JSON lines; Text keeps them exactly as the handler wrote them. */
+  /** The handlers write their own JSON lines (handlers/core/logger.ts); Text keeps them exactly as written. */
   logFormat: "Text",
 } as const;
 
