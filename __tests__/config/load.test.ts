@@ -164,3 +164,59 @@ describe("environment config", () => {
     ]);
   });
 });
+
+describe("environment config: edge extras", () => {
+  function loaded(mutate: (config: Json) => void) {
+    const paths = project(mutate);
+    try {
+      return loadEnvironment("dev", paths).config;
+    } finally {
+      rmSync(paths.dir, { recursive: true, force: true });
+    }
+  }
+
+  it("sends access logs to S3 when distribution.accessLogs is omitted", () => {
+    expect(loaded(() => undefined).distribution.accessLogs).toEqual({ destination: "s3" });
+  });
+
+  it("accepts CloudWatch Logs as the access log destination", () => {
+    expect(loaded((c) => ((c.distribution as Json).accessLogs = { destination: "cloudwatch" })).distribution.accessLogs).toEqual({
+      destination: "cloudwatch",
+    });
+  });
+
+  it("rejects an unknown access log destination and lists the allowed ones", () => {
+    expect(problemsFor((c) => ((c.distribution as Json).accessLogs = { destination: "firehose" }))).toEqual([
+      'config/dev.json: distribution.accessLogs.destination: unknown access log destination "firehose"; allowed: s3, cloudwatch',
+    ]);
+  });
+
+  it("rejects a custom domain without a zone, saying what the zone is for", () => {
+    expect(problemsFor((c) => (c.domain = { recordName: "inference.example.com" }))).toEqual([
+      expect.stringMatching(/^config\/dev\.json: domain\.zoneName: is required with a custom domain: the public Route53 hosted zone that holds recordName/),
+    ]);
+  });
+
+  it("still names a zone of the wrong type as a type error", () => {
+    expect(problemsFor((c) => (c.domain = { zoneName: 42, recordName: "inference.example.com" }))).toEqual([
+      expect.stringMatching(/^config\/dev\.json: domain\.zoneName: .*expected string, received number/),
+    ]);
+  });
+
+  it("rejects an SNS topic outside the regions whose alarms must reach it, when no e-mail can get a topic created", () => {
+    const topic = "arn:aws:sns:eu-west-1:111111111111:oncall";
+    expect(problemsFor((c) => (c.alarms = { snsTopicArn: topic }))).toEqual([
+      "config/dev.json: alarms.snsTopicArn: is in eu-west-1, but alarms in us-east-1 can only notify a topic in their own region (CloudFront's alarms live in us-east-1); add alarms.email so a topic is created in each region that needs one",
+    ]);
+  });
+
+  it("accepts a topic outside us-east-1 together with an e-mail, and a topic alone when everything is in us-east-1", () => {
+    const both = loaded((c) => (c.alarms = { email: "oncall@example.com", snsTopicArn: "arn:aws:sns:eu-west-1:111111111111:oncall" }));
+    expect(both.alarms.snsTopicArn).toBe("arn:aws:sns:eu-west-1:111111111111:oncall");
+    const usEast1Only = loaded((c) => {
+      c.region = "us-east-1";
+      c.alarms = { snsTopicArn: "arn:aws:sns:us-east-1:111111111111:oncall" };
+    });
+    expect(usEast1Only.alarms).toEqual({ snsTopicArn: "arn:aws:sns:us-east-1:111111111111:oncall" });
+  });
+});

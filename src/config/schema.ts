@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AWS_REGIONS } from "./regions";
+import { AWS_REGIONS, CLOUDFRONT_CONTROL_REGION } from "./regions";
 
 const DNS_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
@@ -37,6 +37,9 @@ export const SERVING_MODES = ["edge", "regional"] as const;
 export type ServingMode = (typeof SERVING_MODES)[number];
 
 export const PRICE_CLASSES = ["PriceClass_100", "PriceClass_200", "PriceClass_All"] as const;
+
+/** Where CloudFront's standard logs (v2) go: a new private S3 bucket, or a CloudWatch Logs log group. Both in us-east-1. */
+export const ACCESS_LOG_DESTINATIONS = ["s3", "cloudwatch"] as const;
 
 const modelServing = z.strictObject({
   /** `edge`: inference in Lambda@Edge at origin-request, with the regional API as fallback. `regional`: API Gateway only. */
@@ -93,10 +96,25 @@ export const environmentConfigSchema = z
         error: (issue) => `unknown price class ${JSON.stringify(issue.input)}; allowed: ${PRICE_CLASSES.join(", ")}`,
       }),
       geoRestriction,
+      /** Optional: S3 when omitted. Logs are kept logRetentionDays either way. */
+      accessLogs: z
+        .strictObject({
+          destination: z.enum(ACCESS_LOG_DESTINATIONS, {
+            error: (issue) => `unknown access log destination ${JSON.stringify(issue.input)}; allowed: ${ACCESS_LOG_DESTINATIONS.join(", ")}`,
+          }),
+        })
+        .default({ destination: "s3" }),
     }),
     domain: z
       .strictObject({
-        zoneName: hostname,
+        zoneName: z
+          .string({
+            error: (issue) =>
+              issue.input === undefined
+                ? "is required with a custom domain: the public Route53 hosted zone that holds recordName, where the certificate's DNS validation record and the alias records go"
+                : undefined,
+          })
+          .refine(isHostname, { message: "must be a lower-case DNS name such as example.com" }),
         recordName: hostname,
       })
       .optional(),
@@ -148,6 +166,17 @@ export const environmentConfigSchema = z
         code: "custom",
         path: ["api", "throttle", "burstLimit"],
         message: "must be at least rateLimit, or API Gateway rejects bursts below the steady rate",
+      });
+    }
+    const { email, snsTopicArn } = config.alarms;
+    const topicRegion = snsTopicArn?.split(":")[3];
+    const alarmRegions = [...new Set([config.region, CLOUDFRONT_CONTROL_REGION])];
+    const uncovered = alarmRegions.filter((alarmRegion) => alarmRegion !== topicRegion);
+    if (email === undefined && topicRegion !== undefined && uncovered.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["alarms", "snsTopicArn"],
+        message: `is in ${topicRegion}, but alarms in ${uncovered.join(" and ")} can only notify a topic in their own region (CloudFront's alarms live in ${CLOUDFRONT_CONTROL_REGION}); add alarms.email so a topic is created in each region that needs one`,
       });
     }
     const domain = config.domain;
