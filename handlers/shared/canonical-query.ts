@@ -64,19 +64,102 @@ function compareDigits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A decimal spelling (a DECIMAL match or a toPrecision result) as [sign, digits, point]: <sign>0.<digits> x 10^point. */
+function decimalParts(text: string): [string, string, number] {
+  var first = text.charAt(0);
+  var unsigned = first === "-" || first === "+" ? text.substring(1) : text;
+  var e = unsigned.indexOf("e");
+  if (e < 0) e = unsigned.indexOf("E");
+  var mantissa = e < 0 ? unsigned : unsigned.substring(0, e);
+  var dot = mantissa.indexOf(".");
+  var digits = dot < 0 ? mantissa : mantissa.substring(0, dot) + mantissa.substring(dot + 1);
+  var point = (dot < 0 ? mantissa.length : dot) + (e < 0 ? 0 : Number(unsigned.substring(e + 1)));
+  return [first === "-" ? "-" : "", digits, point];
+}
+
+/**
+ * Lays out the parts of a non-zero decimal as Number.prototype.toString lays out a number with
+ * those digits. Done by hand because String(number) differs between engines: njs, whose feature set
+ * CloudFront Functions' runtime follows, does not always print the shortest digits V8 prints.
+ */
+function numberText(parts: [string, string, number]): string {
+  var digits = parts[1];
+  var point = parts[2];
+  var lead = 0;
+  while (digits.charAt(lead) === "0") lead++;
+  var end = digits.length;
+  while (digits.charAt(end - 1) === "0") end--;
+  digits = digits.substring(lead, end);
+  point -= lead;
+  var count = digits.length;
+  var text: string;
+  if (count <= point && point <= 21) text = digits + zeros(point - count);
+  else if (0 < point && point <= 21) text = digits.substring(0, point) + "." + digits.substring(point);
+  else if (-6 < point && point <= 0) text = "0." + zeros(-point) + digits;
+  else text = digits.charAt(0) + (count > 1 ? "." + digits.substring(1) : "") + "e" + (point > 0 ? "+" : "-") + Math.abs(point - 1);
+  return parts[0] + text;
+}
+
+function zeros(count: number): string {
+  return new Array(count + 1).join("0");
+}
+
+/** The parts without their last digit, rounded away from zero. */
+function roundedAway(parts: [string, string, number]): [string, string, number] {
+  var digits = parts[1].substring(0, parts[1].length - 1);
+  var last = digits.length - 1;
+  while (last >= 0 && digits.charAt(last) === "9") last--;
+  if (last < 0) return [parts[0], "1" + zeros(digits.length), parts[2] + 1];
+  return [parts[0], digits.substring(0, last) + (Number(digits.charAt(last)) + 1) + zeros(digits.length - 1 - last), parts[2]];
+}
+
+function readsBackAs(text: string, value: number): boolean {
+  return Math.fround(Number(text)) === value;
+}
+
+/**
+ * The shortest decimal that reads back as the float32 `value`, so 5.1 stays "5.1" rather than
+ * 5.099999904632568. Built from toPrecision, which engines agree on except at an exact tie, where
+ * njs rounds down and ECMAScript (and V8) away from zero: a tie is spotted from one more digit and
+ * rounded away from zero here, so every engine spells a value alike.
+ */
+function float32Text(value: number): string {
+  // Bisection over 1-9 digits (9 always read back): reading back only gets easier with more digits,
+  // and a full-precision value then costs 3-4 toPrecision calls instead of 8-9.
+  var low = 1;
+  var precision = 9;
+  while (low < precision) {
+    var middle = (low + precision) >> 1;
+    if (readsBackAs(value.toPrecision(middle), value)) precision = middle;
+    else low = middle + 1;
+  }
+  var text = value.toPrecision(precision);
+  var longer = value.toPrecision(precision + 1);
+  var e = longer.indexOf("e");
+  if (longer.charAt((e < 0 ? longer.length : e) - 1) === "5" && Number(longer) === value) {
+    var away = roundedAway(decimalParts(longer));
+    if (readsBackAs(away[0] + "0." + away[1] + "e" + away[2], value)) return numberText(away);
+  }
+  // The shortest digits never end in 0, so toPrecision already lays them out as toString does,
+  // except a large number it writes with an exponent.
+  return text.indexOf("e+") < 0 ? text : numberText(decimalParts(text));
+}
+
+/**
+ * FP32 values are spelled by value, the shortest decimal of the float32. FP64 values are spelled
+ * by their decimal, normalized but never re-derived: njs does not parse every 16-17 digit decimal
+ * to the nearest double as V8 does, so digits re-derived at the edge could name a neighbouring
+ * double at the origin. Two spellings of one decimal share a cache key; two decimals that round
+ * to the same double merely miss each other's cache entry.
+ */
 function canonicalFloat(text: string, single: boolean): string | null {
-  if (!DECIMAL.test(text)) return null;
   var value = Number(text);
+  // String(value) === text is only a shortcut past the regex, which is slow in njs.
+  if (String(value) !== text && !DECIMAL.test(text)) return null;
   if (single) value = Math.fround(value);
   if (!isFinite(value)) return null;
   if (value === 0) return "0";
-  if (!single) return String(value);
-  // Shortest decimal that rounds to the same float32, so 5.1 stays "5.1" rather than 5.099999904632568.
-  for (var precision = 1; precision <= 9; precision++) {
-    var candidate = Number(value.toPrecision(precision));
-    if (Math.fround(candidate) === value) return String(candidate);
-  }
-  return String(value);
+  return single ? float32Text(value) : numberText(decimalParts(text));
 }
 
 function canonicalInt64(text: string, unsigned: boolean): string | null {
@@ -136,7 +219,7 @@ export function canonicalValue(text: string, datatype: string): string | null {
  * parameters sorted by name, values in canonical spelling, unknown parameters dropped.
  * Duplicate, missing or invalid inputs give `{ ok: false, error }` with a message for the client.
  */
-export function canonicalizeQuery(rawQuery: string, specs: QueryInputSpec[]): CanonicalQueryResult {
+export function canonicalizeQuery(rawQuery: string, specs: readonly QueryInputSpec[]): CanonicalQueryResult {
   if (rawQuery.length > MAX_QUERY_LENGTH) {
     return fail("query string is longer than " + MAX_QUERY_LENGTH + " characters; use POST for large inputs");
   }
@@ -169,8 +252,9 @@ export function canonicalizeQuery(rawQuery: string, specs: QueryInputSpec[]): Ca
       return fail("input '" + spec.name + "' needs " + spec.elements + " values for a batch of one, got " + parts.length);
     }
     var values: string[] = [];
+    var percentEncoded = raw.indexOf("%") >= 0;
     for (var v = 0; v < parts.length; v++) {
-      var decoded = decodePart(parts[v]);
+      var decoded = percentEncoded ? decodePart(parts[v]) : parts[v];
       if (decoded === null) return fail("input '" + spec.name + "' value " + (v + 1) + " is not valid percent-encoding");
       var canonical = canonicalValue(decoded, spec.datatype);
       if (canonical === null) {

@@ -16,7 +16,7 @@ import {
 } from "./cache";
 import { BuildError } from "./errors";
 import { bundleHandler, LAMBDA_HANDLER } from "./esbuild-bundle";
-import { checkModelsLoad, readModelFiles, type ModelBytes } from "./model-files";
+import { checkModelsLoad, readModelFiles, readModelQueryInputs, type ModelBytes } from "./model-files";
 import { ortPackageVersion, selectOrtRuntimeFiles, LAMBDA_NATIVE_DIR, type BundleSourceFile } from "./ort-package";
 import { terminalProgress, type Progress } from "./progress";
 import {
@@ -30,10 +30,12 @@ import {
 import { formatBytes, sizeBudgetProblems } from "./size-budget";
 import type { HandlerBundle, HandlerBundles } from "./types";
 import { DEFAULT_COMPRESSION_LEVEL, deterministicZip, type ZipFile } from "./zip";
+import { generateViewerRequestCode, queryParameterNames, type ViewerRequestModel } from "./viewer-request-code";
 
 export { BuildError } from "./errors";
 export type { HandlerBundle, HandlerBundles } from "./types";
 export type { HandlerFunction } from "./runtime-config";
+export { queryParameterNames, VIEWER_REQUEST_CODE_LIMIT_BYTES, type ViewerRequestModel } from "./viewer-request-code";
 
 /** Entry point of each function's handler, relative to the project root. */
 export const HANDLER_ENTRIES: Readonly<Record<HandlerFunction, string>> = {
@@ -197,4 +199,35 @@ async function buildOne(fn: HandlerFunction, shared: SharedInputs): Promise<Hand
   writeFileAtomic(sourceMapPath, bundled.sourceMap);
   writeCacheRecord(dir, record);
   return bundle;
+}
+
+/** The viewer-request CloudFront Function of one environment, and the models it knows. */
+export interface ViewerRequestCode {
+  /** ES5 source for aws_cloudfront_function.code (runtime cloudfront-js-2.0). */
+  readonly code: string;
+  readonly bytes: number;
+  /** In name order. */
+  readonly models: readonly ViewerRequestModel[];
+  /** Per model, the query parameters of its canonical GET query: what the cache policy's allow-list must hold. */
+  readonly queryParameterNames: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * Generates the viewer-request function for every configured model, edge or regional: each model's
+ * current version and its GET inputs, read from the ONNX file as the runtime reads them. Throws
+ * BuildError for unreadable or unservable models and for code over CloudFront's size limit.
+ */
+export async function buildViewerRequestCode(options: { readonly projectRoot: string; readonly models: readonly ModelArtifact[] }): Promise<ViewerRequestCode> {
+  const projectRoot = resolve(options.projectRoot);
+  const described = await readModelQueryInputs(readModelFiles(projectRoot, options.models));
+  const models = described
+    .map(({ model, queryInputs }) => ({ name: model.name, version: model.version, queryInputs }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const code = generateViewerRequestCode(projectRoot, models);
+  return {
+    code,
+    bytes: Buffer.byteLength(code, "utf8"),
+    models,
+    queryParameterNames: Object.fromEntries(models.map((model) => [model.name, queryParameterNames(model)])),
+  };
 }
