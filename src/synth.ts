@@ -1,7 +1,7 @@
 import { App } from "cdktf";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { buildHandlerBundles, type HandlerBundles } from "./build";
+import { buildHandlerBundles, buildViewerRequestCode, type HandlerBundles, type ViewerRequestCode } from "./build";
 import { ConfigError } from "./config/errors";
 import { listEnvironments, loadEnvironment, type LoadedEnvironment } from "./config/load";
 import { addGuardrails } from "./guardrails";
@@ -52,10 +52,12 @@ function cdktfContext(projectRoot: string): Record<string, unknown> {
 export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   const outdir = options.outdir ?? process.env.CDKTF_OUTDIR ?? join(options.projectRoot, "cdktf.out");
   const environments = loadEnvironments(options.projectRoot, options.environments);
-  const built: { environment: LoadedEnvironment; bundles: HandlerBundles }[] = [];
+  const built: { environment: LoadedEnvironment; bundles: HandlerBundles; viewerRequest: ViewerRequestCode }[] = [];
   for (const environment of environments) {
     const { config, models } = environment;
-    built.push({ environment, bundles: await buildHandlerBundles({ projectRoot: options.projectRoot, config, models }) });
+    const bundles = await buildHandlerBundles({ projectRoot: options.projectRoot, config, models });
+    const viewerRequest = await buildViewerRequestCode({ projectRoot: options.projectRoot, models });
+    built.push({ environment, bundles, viewerRequest });
   }
 
   const staging = join(dirname(outdir), `.${basename(outdir)}.staging-${process.pid}`);
@@ -64,10 +66,10 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   try {
     const app = new App({ outdir: staging, stackTraces: false, context: cdktfContext(options.projectRoot) });
     const stacks: string[] = [];
-    for (const { environment, bundles } of built) {
+    for (const { environment, bundles, viewerRequest } of built) {
       const { config } = environment;
       const state = new BootstrapStateStack(app, `state-${config.environment}`, { config });
-      const inference = new InferenceStack(app, `inference-${config.environment}`, { environment, bundles });
+      const inference = new InferenceStack(app, `inference-${config.environment}`, { environment, bundles, viewerRequest });
       stacks.push(state.node.id, inference.node.id);
     }
     addGuardrails(app);

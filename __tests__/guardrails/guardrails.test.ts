@@ -158,7 +158,8 @@ describe("guardrails", () => {
         const environment = loadEnvironment(name, { configDir: join(ROOT, "config"), modelsRoot: join(ROOT, "models") });
         const app = Testing.app({ context: CONTEXT });
         const state = new BootstrapStateStack(app, `state-${name}`, { config: environment.config });
-        const inference = new InferenceStack(app, `inference-${name}`, { environment, bundles: bundlesFor(environment) });
+        const viewerRequest = { code: "function handler(event) { return event.request; }", bytes: 50, models: [], queryParameterNames: {} };
+        const inference = new InferenceStack(app, `inference-${name}`, { environment, bundles: bundlesFor(environment), viewerRequest });
         for (const stack of [state, inference]) expect(violations(stack)).toEqual([]);
       });
     }

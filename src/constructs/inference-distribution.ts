@@ -128,22 +128,22 @@ const COUNTRY = /^[A-Z]{2}$/;
 /**
  * The CloudFront distribution in front of the regional Open Inference Protocol API and the model bucket.
  *
- * CloudFront cannot route by HTTP method, so routing leans on the viewer-request function: for GET and
- * HEAD of a known model it rewrites unversioned paths to `/v2/models/{m}/versions/{current}...` and
- * canonicalizes the query. After it, every cacheable request is on a versioned path, and unversioned
- * model paths carry only POST (or unknown models). Ordered behaviors, first match wins:
+ * CloudFront picks the cache behavior from the viewer's path before the viewer-request function runs,
+ * and it cannot route by method. So the behavior a GET lands on must carry the inference cache policy
+ * even when the function then rewrites its path to `/v2/models/{m}/versions/{current}...` (the
+ * version is in the cache key that way) and canonicalizes its query. POST infer shares that behavior:
+ * CloudFront never caches POST, so the cache policy only forwards it, with the same effect as
+ * CachingDisabled. Ordered behaviors, first match wins:
  *  a. `/models/*`: the bucket via OAC, CachingOptimized, no functions; devices download models here.
- *  b. per regional model, `/v2/models/<m>/versions/*`: the inference cache policy, no edge function.
- *  c. per regional model, `/v2/models/<m>/*`: CachingDisabled, no edge function.
- *  d. `/v2/models/*\/versions/*`: the inference cache policy and the edge function at origin-request.
- *  e. `/v2/models/*`: CachingDisabled and the edge function at origin-request; POST infer lands here.
- *  f. `/v2/health/*` and `/v2`: the inference cache policy (their responses say no-store, so nothing is kept).
+ *  b. per regional model, `/v2/models/<m>` and `/v2/models/<m>/*`: the inference cache policy, no edge function.
+ *  c. `/v2/models/*`: the inference cache policy and the edge function at origin-request, with the body.
+ *  d. `/v2/health/*` and `/v2`: the inference cache policy (their responses say no-store, so nothing is kept).
  *  default: the API, CachingDisabled, no functions.
  * Every API behavior forwards all viewer headers but Host (API Gateway answers 403 to a foreign Host),
  * so Content-Type and Inference-Header-Content-Length reach the edge function and the origin; every /v2
  * behavior runs the viewer-request function. The edge function is attached, with the body, only when
- * one is given and at least one model serves at the edge; it must hand requests for regional or unknown
- * models to the origin, because `/v2/models/<m>` itself (no trailing segment) still reaches behavior e.
+ * one is given and at least one model serves at the edge; it hands requests for unknown models to the
+ * origin.
  * Cache keys are versioned, so a model update needs no invalidation. Errors are never cached
  * (error_caching_min_ttl 0) and keep the origin's body.
  */
@@ -182,8 +182,8 @@ export class InferenceDistribution extends Construct {
     this.edgeInferenceEnabled = props.edgeFunctionVersionArn !== undefined && edgeModels.length > 0;
     this.modelKeyPrefix = props.modelStore.modelKeyPrefix;
 
-    // a, b and c per regional model, d, e, and the two of f.
-    const behaviorCount = 1 + 2 * regionalModels.length + 2 + 2;
+    // a, two per regional model, c, and the two of d.
+    const behaviorCount = 1 + 2 * regionalModels.length + 1 + 2;
     const problems = [
       ...this.propProblems(props, { readTimeout, keepaliveTimeout, cacheBehaviorQuota, queryStringQuota }),
       ...cacheTtlProblems(props.cache),
@@ -261,16 +261,13 @@ export class InferenceDistribution extends Construct {
         cachePolicyId: MANAGED_CACHE_POLICY.CachingOptimized,
         responseHeadersPolicyId: this.responseHeadersPolicy.id,
       },
-      ...regionalModels.map((name) => ({
-        pathPattern: `/v2/models/${name}/versions/*`,
-        ...apiBehavior({ cachePolicyId: cached, methods: ALL_METHODS, edge: false }),
-      })),
-      ...regionalModels.map((name) => ({
-        pathPattern: `/v2/models/${name}/*`,
-        ...apiBehavior({ cachePolicyId: disabled, methods: ALL_METHODS, edge: false }),
-      })),
-      { pathPattern: "/v2/models/*/versions/*", ...apiBehavior({ cachePolicyId: cached, methods: ALL_METHODS, edge }) },
-      { pathPattern: "/v2/models/*", ...apiBehavior({ cachePolicyId: disabled, methods: ALL_METHODS, edge }) },
+      ...regionalModels.flatMap((name) =>
+        [`/v2/models/${name}`, `/v2/models/${name}/*`].map((pathPattern) => ({
+          pathPattern,
+          ...apiBehavior({ cachePolicyId: cached, methods: ALL_METHODS, edge: false }),
+        })),
+      ),
+      { pathPattern: "/v2/models/*", ...apiBehavior({ cachePolicyId: cached, methods: ALL_METHODS, edge }) },
       { pathPattern: "/v2/health/*", ...apiBehavior({ cachePolicyId: cached, methods: READ_METHODS, edge: false }) },
       { pathPattern: "/v2", ...apiBehavior({ cachePolicyId: cached, methods: READ_METHODS, edge: false }) },
     ];
