@@ -119,6 +119,15 @@ describe("environment config", () => {
     expect(problem).toMatch(/^config\/dev\.json: cache: CloudFront requires minTtlSeconds <= defaultTtlSeconds <= maxTtlSeconds/);
   });
 
+  it("rejects a minimum TTL above 0, which would cache no-store errors, and all-zero TTLs", () => {
+    expect(problemsFor((c) => (c.cache = { minTtlSeconds: 60, defaultTtlSeconds: 300, maxTtlSeconds: 3600 }))).toEqual([
+      "config/dev.json: cache.minTtlSeconds: must be 0: above 0, CloudFront caches even responses marked Cache-Control: no-store (health checks, errors)",
+    ]);
+    expect(problemsFor((c) => (c.cache = { minTtlSeconds: 0, defaultTtlSeconds: 0, maxTtlSeconds: 0 }))).toEqual([
+      "config/dev.json: cache.maxTtlSeconds: must be above 0: the inference cache policy keys on query strings and compression, which CloudFront refuses when every TTL is 0",
+    ]);
+  });
+
   it("rejects an edge timeout above the Lambda@Edge origin-request limit", () => {
     const [problem] = problemsFor((c) => ((c.lambda as Json).edge = { memoryMb: 1024, timeoutSeconds: 60 }));
     expect(problem).toBe("config/dev.json: lambda.edge.timeoutSeconds: must be at most 30 (the Lambda@Edge origin-request limit)");

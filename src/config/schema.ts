@@ -161,6 +161,20 @@ export const environmentConfigSchema = z
         message: `CloudFront requires minTtlSeconds <= defaultTtlSeconds <= maxTtlSeconds (got ${minTtlSeconds}, ${defaultTtlSeconds}, ${maxTtlSeconds})`,
       });
     }
+    if (minTtlSeconds > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cache", "minTtlSeconds"],
+        message: "must be 0: above 0, CloudFront caches even responses marked Cache-Control: no-store (health checks, errors)",
+      });
+    }
+    if (maxTtlSeconds === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["cache", "maxTtlSeconds"],
+        message: "must be above 0: the inference cache policy keys on query strings and compression, which CloudFront refuses when every TTL is 0",
+      });
+    }
     if (config.api.throttle.burstLimit < config.api.throttle.rateLimit) {
       ctx.addIssue({
         code: "custom",
