@@ -65,6 +65,27 @@ describe("synthesize", () => {
     }
   }, 240_000);
 
+  it("keeps Terraform's own files (local state, providers, lock file) across a new synth", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "edge-inference-out-"));
+    const outdir = join(parent, "cdktf.out");
+    const stackDir = join(outdir, "stacks", "state-dev");
+    try {
+      await synthesize({ projectRoot: ROOT, outdir, environments: ["dev"] });
+      writeFileSync(join(stackDir, "terraform.state-dev.tfstate"), '{"version":4}');
+      writeFileSync(join(stackDir, ".terraform.lock.hcl"), "# lock");
+      mkdirSync(join(stackDir, ".terraform", "providers"), { recursive: true });
+      writeFileSync(join(stackDir, "stale.txt"), "not Terraform's");
+      await synthesize({ projectRoot: ROOT, outdir, environments: ["dev"] });
+      expect(readFileSync(join(stackDir, "terraform.state-dev.tfstate"), "utf8")).toBe('{"version":4}');
+      expect(existsSync(join(stackDir, ".terraform.lock.hcl"))).toBe(true);
+      expect(existsSync(join(stackDir, ".terraform", "providers"))).toBe(true);
+      expect(existsSync(join(stackDir, "stale.txt"))).toBe(false);
+      expect(existsSync(join(stackDir, "cdk.tf.json"))).toBe(true);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  }, 240_000);
+
   it("leaves the previous output untouched when the config is wrong", async () => {
     const project = copyProject();
     const outdir = join(project, "cdktf.out");

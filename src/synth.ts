@@ -1,5 +1,5 @@
 import { App } from "cdktf";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { buildHandlerBundles, buildViewerRequestCode, type HandlerBundles, type ViewerRequestCode } from "./build";
 import { ConfigError } from "./config/errors";
@@ -7,6 +7,22 @@ import { listEnvironments, loadEnvironment, type LoadedEnvironment } from "./con
 import { addGuardrails } from "./guardrails";
 import { BootstrapStateStack } from "./stacks/bootstrap-state-stack";
 import { InferenceStack } from "./stacks/inference-stack";
+
+/** Terraform's working files in a stack folder, which a new synth must keep: providers, lock file, local state. */
+function isTerraformFile(name: string): boolean {
+  return name === ".terraform" || name === ".terraform.lock.hcl" || name === ".terraform.tfstate.lock.info" || /\.tfstate(\.backup)?$/.test(name);
+}
+
+function carryOverTerraformFiles(previousOutdir: string, outdir: string): void {
+  const stacks = join(previousOutdir, "stacks");
+  if (!existsSync(stacks)) return;
+  for (const stack of readdirSync(stacks)) {
+    for (const name of readdirSync(join(stacks, stack)).filter(isTerraformFile)) {
+      mkdirSync(join(outdir, "stacks", stack), { recursive: true });
+      renameSync(join(stacks, stack, name), join(outdir, "stacks", stack, name));
+    }
+  }
+}
 
 export interface SynthOptions {
   readonly projectRoot: string;
@@ -77,6 +93,8 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
     const previous = `${staging}.previous`;
     if (existsSync(outdir)) renameSync(outdir, previous);
     renameSync(staging, outdir);
+    // After the swap: if this throws, `previous` still holds the files.
+    carryOverTerraformFiles(previous, outdir);
     rmSync(previous, { recursive: true, force: true });
     return { outdir, stacks };
   } catch (error) {
