@@ -6,8 +6,8 @@ import { TerraformStack, Testing } from "cdktf";
 import { synthWarnings } from "./assertions";
 import { InferenceAlarms, type InferenceAlarmsProps } from "../../src/constructs/alarms";
 import { addGuardrails } from "../../src/guardrails";
-import { ProblemsError } from "../../src/problems";
 import "cdktf/lib/testing/adapters/jest";
+import { problemsOf } from "../problems";
 
 type Json = Record<string, any>;
 
@@ -40,16 +40,6 @@ function topicsByProvider(json: Json): Record<string, string> {
   return Object.fromEntries(
     Object.entries(json.resource.aws_sns_topic as Record<string, Json>).map(([id, topic]) => [topic.provider, `\${aws_sns_topic.${id}.arn}`]),
   );
-}
-
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ProblemsError) return [...error.problems];
-    throw error;
-  }
-  throw new Error("expected a ProblemsError");
 }
 
 describe("InferenceAlarms in a region other than us-east-1", () => {

@@ -6,8 +6,8 @@ import { TerraformStack, Testing } from "cdktf";
 import { expectPrivateBucketBaseline, synthWarnings } from "./assertions";
 import { DistributionAccessLogs, type DistributionAccessLogsProps } from "../../src/constructs/distribution-access-logs";
 import { addGuardrails } from "../../src/guardrails";
-import { ProblemsError } from "../../src/problems";
 import "cdktf/lib/testing/adapters/jest";
+import { problemsOf } from "../problems";
 
 type Json = Record<string, any>;
 
@@ -33,16 +33,6 @@ function only(block: Record<string, Json> | undefined): [string, Json] {
   const entries = Object.entries(block ?? {});
   if (entries.length !== 1) throw new Error(`expected one block, found ${entries.length}`);
   return entries[0];
-}
-
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ProblemsError) return [...error.problems];
-    throw error;
-  }
-  throw new Error("expected a ProblemsError");
 }
 
 function everyBlockProvider(json: Json): string[] {

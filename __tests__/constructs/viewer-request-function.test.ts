@@ -3,9 +3,9 @@ import { CloudfrontFunction } from "@cdktf/provider-aws/lib/cloudfront-function"
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { generateViewerRequestCode } from "../../src/build/viewer-request-code";
 import { ViewerRequestFunction, type ViewerRequestFunctionProps } from "../../src/constructs/viewer-request-function";
-import { ProblemsError } from "../../src/problems";
 import { PROJECT_ROOT } from "../build/temp-project";
 import "cdktf/lib/testing/adapters/jest";
+import { problemsOf } from "../problems";
 
 const NAME = "edge-inference-dev-viewer-request";
 const IRIS = { name: "iris", version: "1", queryInputs: [{ name: "features", datatype: "FP32", elements: 4 }] };
@@ -30,16 +30,6 @@ function only(json: Record<string, any>, type: string): Record<string, any> {
   const resources = Object.values(json.resource[type] ?? {});
   expect(resources).toHaveLength(1);
   return resources[0] as Record<string, any>;
-}
-
-function problemsOf(action: () => unknown): readonly string[] {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ProblemsError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a ProblemsError");
 }
 
 describe("ViewerRequestFunction", () => {

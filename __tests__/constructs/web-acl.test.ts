@@ -3,8 +3,8 @@ import { Wafv2WebAcl } from "@cdktf/provider-aws/lib/wafv2-web-acl";
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { synthWarnings } from "./assertions";
 import { EdgeWebAcl, type EdgeWebAclProps } from "../../src/constructs/web-acl";
-import { ProblemsError } from "../../src/problems";
 import "cdktf/lib/testing/adapters/jest";
+import { problemsOf } from "../problems";
 
 type Json = Record<string, any>;
 
@@ -25,16 +25,6 @@ function rule(webAcl: Json, name: string): Json {
   const found = (webAcl.rule as Json[]).find((candidate) => candidate.name === name);
   if (!found) throw new Error(`no rule ${name}`);
   return found;
-}
-
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ProblemsError) return [...error.problems];
-    throw error;
-  }
-  throw new Error("expected a ProblemsError");
 }
 
 describe("EdgeWebAcl", () => {

@@ -1,17 +1,7 @@
 import { readdirSync } from "node:fs";
 import { parsePlanJson } from "../../ops/plan/plan-json";
-import { ProblemsError } from "../../src/problems";
 import { loadPlan, PLANS, planDocument, planText } from "./fixtures";
-
-function problemsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ProblemsError) return [...error.problems];
-    throw error;
-  }
-  throw new Error("expected a ProblemsError");
-}
+import { problemsOf } from "../problems";
 
 /** Every `show -json` plan among the fixtures: not the JSON-lines streams, apply logs, state or TFC formats. */
 const SHOW_JSON_PLANS = readdirSync(PLANS, { recursive: true, encoding: "utf8" })
