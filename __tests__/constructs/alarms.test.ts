@@ -97,6 +97,7 @@ describe("InferenceAlarms in a region other than us-east-1", () => {
     for (const [name, metric] of [
       ["edge-inference-dev-edge-function-execution-errors", "LambdaExecutionError"],
       ["edge-inference-dev-edge-function-validation-errors", "LambdaValidationError"],
+      ["edge-inference-dev-edge-function-throttles", "LambdaLimitExceededError"],
     ]) {
       expect(byName[name]).toMatchObject({ namespace: "AWS/CloudFront", metric_name: metric, dimensions, statistic: "Sum", provider: "aws.us_east_1" });
     }
@@ -112,7 +113,7 @@ describe("InferenceAlarms in a region other than us-east-1", () => {
   });
 
   it("evaluates 3 of 5 one-minute periods, treats missing data as fine, and notifies on alarm and recovery", () => {
-    expect(Object.keys(byName)).toHaveLength(7);
+    expect(Object.keys(byName)).toHaveLength(8);
     for (const alarm of Object.values(byName)) {
       expect(alarm).toMatchObject({
         comparison_operator: "GreaterThanOrEqualToThreshold",

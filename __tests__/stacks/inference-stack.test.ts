@@ -123,6 +123,16 @@ describe("InferenceStack", () => {
     });
   });
 
+  it("publishes the viewer function only after the functions and model objects serving the new versions exist", () => {
+    const fn = Object.values(parsed.resource.aws_cloudfront_function as Record<string, any>)[0];
+    const functions = Object.keys(parsed.resource.aws_lambda_function).map((name) => `aws_lambda_function.${name}`);
+    const modelObjects = Object.entries(parsed.resource.aws_s3_object as Record<string, any>)
+      .filter(([, object]) => String(object.key).endsWith("/model.onnx"))
+      .map(([name]) => `aws_s3_object.${name}`);
+    expect(modelObjects.length).toBeGreaterThan(0);
+    expect([...fn.depends_on].sort()).toEqual([...functions, ...modelObjects].sort());
+  });
+
   it("has no WAF or custom domain in dev, where the config leaves them out, but always logs and alarms", () => {
     expect(parsed.resource.aws_wafv2_web_acl).toBeUndefined();
     expect(parsed.resource.aws_acm_certificate).toBeUndefined();

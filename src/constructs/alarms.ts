@@ -23,7 +23,7 @@ export interface AlarmThresholds {
   readonly regionalFunctionThrottles: number;
   /** CloudFront's 5xxErrorRate, in percent of viewer requests. */
   readonly distribution5xxErrorRatePercent: number;
-  /** Lambda@Edge execution errors (LambdaExecutionError) and invalid responses (LambdaValidationError) per period, each. */
+  /** Lambda@Edge execution errors, invalid responses and throttles (LambdaExecutionError, LambdaValidationError, LambdaLimitExceededError) per period, each. */
   readonly edgeFunctionErrors: number;
 }
 
@@ -117,7 +117,7 @@ export const KEY_ADMINISTRATION_ACTIONS: readonly string[] = [
  * CloudWatch alarms for the serving path, sent to SNS:
  *  - API Gateway 5XXError rate and p99 Latency on the stage, regional Lambda Errors and Throttles,
  *    in the stack's region;
- *  - CloudFront 5xxErrorRate, and the edge function's LambdaExecutionError and LambdaValidationError,
+ *  - CloudFront 5xxErrorRate, and the edge function's LambdaExecutionError, LambdaValidationError and LambdaLimitExceededError,
  *    in us-east-1 (dimensions DistributionId and Region=Global), where CloudFront publishes its metrics.
  *
  * Lambda@Edge runs replicas in the regions nearest the viewers, and each replica's AWS/Lambda metrics
@@ -302,6 +302,15 @@ export class InferenceAlarms extends Construct {
           description: `The Lambda@Edge function returned a response CloudFront rejected at least ${thresholds.edgeFunctionErrors} times in a period, in any region`,
           namespace: "AWS/CloudFront",
           metricName: "LambdaValidationError",
+          dimensions: distributionDimensions,
+          statistic: "Sum",
+          threshold: thresholds.edgeFunctionErrors,
+        });
+        alarm("edge-function-throttles", {
+          ...global,
+          description: `The Lambda@Edge function was throttled (viewers got 503) at least ${thresholds.edgeFunctionErrors} times in a period, in any region`,
+          namespace: "AWS/CloudFront",
+          metricName: "LambdaLimitExceededError",
           dimensions: distributionDimensions,
           statistic: "Sum",
           threshold: thresholds.edgeFunctionErrors,

@@ -154,7 +154,7 @@ export class InferenceDistribution extends Construct {
   public readonly distribution: CloudfrontDistribution;
   /** In match order; the default behavior is `distribution.defaultCacheBehavior`. */
   public readonly orderedCacheBehaviors: readonly CloudfrontDistributionOrderedCacheBehavior[];
-  /** Whether the shared model behaviors (d, e) run the Lambda@Edge function. */
+  /** Whether the shared model behavior (c) runs the Lambda@Edge function. */
   public readonly edgeInferenceEnabled: boolean;
 
   public readonly distributionId: string;
@@ -305,9 +305,9 @@ export class InferenceDistribution extends Construct {
         {
           originId: MODEL_BUCKET_ORIGIN_ID,
           domainName: props.modelStore.bucketRegionalDomainName,
+          // No s3_origin_config: the provider adds the empty one the API wants, and never reads an empty
+          // one back, so declaring it would show a change on every plan.
           originAccessControlId: this.originAccessControl.id,
-          // The API still wants an S3 origin config; an empty identity leaves authorisation to OAC.
-          s3OriginConfig: { originAccessIdentity: "" },
         },
       ],
       defaultCacheBehavior,

@@ -1,4 +1,4 @@
-import { Token, type TerraformProvider } from "cdktf";
+import { Token, type ITerraformDependable, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { CloudfrontFunction } from "@cdktf/provider-aws/lib/cloudfront-function";
 import { ProblemsError } from "../problems";
@@ -19,6 +19,11 @@ export interface ViewerRequestFunctionProps {
   readonly comment?: string;
   /** CloudFront Functions are global; any AWS provider of the account will do. */
   readonly provider?: TerraformProvider;
+  /**
+   * What must exist before the new code goes live: the code sends viewers to the current model
+   * versions, so the functions and model objects that serve them come first.
+   */
+  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 /**
@@ -56,6 +61,7 @@ export class ViewerRequestFunction extends Construct {
 
     this.function = new CloudfrontFunction(this, "function", {
       provider: props.provider,
+      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
       name: props.name,
       comment: props.comment,
       runtime: VIEWER_REQUEST_RUNTIME,

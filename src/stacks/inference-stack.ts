@@ -100,6 +100,12 @@ export class InferenceStack extends TerraformStack {
       comment: "Versioned cache keys and the canonical GET inference query",
       code: props.viewerRequest.code,
       provider: usEast1,
+      // It sends viewers to the new model versions, so it goes live only after what serves them exists.
+      dependsOn: [
+        this.regionalFunction.function,
+        ...(this.edgeFunction ? [this.edgeFunction.function] : []),
+        ...[...this.modelStore.models.values()].map((model) => model.modelObject),
+      ],
     });
 
     if (config.waf.enabled) {
@@ -142,7 +148,7 @@ export class InferenceStack extends TerraformStack {
       namePrefix: prefix,
       account: config.account,
       notify: config.alarms,
-      api: { apiName: `${prefix}-inference`, stageName: config.environment },
+      api: { apiName: this.api.restApi.name, stageName: this.api.stage.stageName },
       regionalFunctionName: this.regionalFunction.functionName,
       distribution: { distributionId: this.distribution.distributionId, hasEdgeFunction: this.distribution.edgeInferenceEnabled },
       regionalProvider: provider,
