@@ -372,6 +372,18 @@ describe("viewer-request code: the canonical GET query (in Node)", () => {
     expect(handler(event)).toEqual(badRequest("input 'id' is given more than once"));
   });
 
+  it("reads the query from rawQueryString() when the runtime has it, as the viewer sent it", () => {
+    const event = viewerRequest("GET", "/v2/models/iris/infer", "");
+    // The parsed object is empty here on purpose: only the raw query can supply the inputs.
+    Object.assign(event.request, { rawQueryString: () => "features=+5.10,3.5e0,1.4,0.2&utm=x" });
+    // Called without nodeHandler's JSON copy of the event, which would drop the method.
+    const context = createContext({});
+    new Script(code).runInContext(context);
+    const result = plain((context as { handler: (event: unknown) => unknown }).handler(event)) as CloudFrontEvent["request"];
+    const expected = canonicalizeQuery("features=+5.10,3.5e0,1.4,0.2", IRIS.queryInputs) as { query: string };
+    expect(result.querystring).toEqual(querystringOf(expected.query));
+  });
+
   it("writes input names percent-encoded, as queryParameterNames tells the cache policy", () => {
     const result = handler(viewerRequest("GET", "/v2/models/mixed/infer", "x=1,2,3&id=1&tag=a,b&flag=1&w=1,2&small=1&input:0=7")) as CloudFrontEvent["request"];
     expect(Object.keys(result.querystring).sort()).toEqual(queryParameterNames(MIXED).sort());

@@ -73,7 +73,9 @@ function handler(event) {
   var route = match[3] || "";
   request.uri = "/v2/models/" + name + "/versions/" + model.version + route;
   if (route !== "/infer" || request.method !== "GET") return request;
-  var canonical = canonicalizeQuery(rawQuery(request.querystring), model.inputs);
+  // rawQueryString() is the query exactly as the viewer sent it (runtime 2.0); the parsed object is the fallback.
+  var raw = typeof request.rawQueryString === "function" ? request.rawQueryString() : undefined;
+  var canonical = canonicalizeQuery(typeof raw === "string" ? raw : rawQuery(request.querystring), model.inputs);
   if (!canonical.ok) {
     return {
       statusCode: 400,
