@@ -60,4 +60,34 @@ describe("iam guardrails", () => {
     });
     expect(violations(scope.stack)).toEqual([]);
   });
+
+  test("iam/no-wildcard-actions: an Allow with NotAction, in policy JSON and as not_actions in a policy document", () => {
+    const scope = testStack();
+    new IamRolePolicy(scope.stack, "role_policy", {
+      role: "test",
+      policy: policy([{ Sid: "AllButIam", Effect: "Allow", NotAction: ["iam:*", "organizations:*"], Resource: "*" }]),
+    });
+    new DataAwsIamPolicyDocument(scope.stack, "document", {
+      statement: [{ sid: "AllButDelete", notActions: ["s3:DeleteObject"], resources: ["arn:aws:s3:::bucket/*"] }],
+    });
+    expect(violations(scope.stack)).toEqual([
+      'test/role_policy: iam/no-wildcard-actions: policy statement "AllButIam" allows every action except "iam:*", "organizations:*" (NotAction); list the actions it needs (e.g. s3:GetObject) instead of the ones it must not have',
+      'test/document: iam/no-wildcard-actions: policy document statement "AllButDelete" allows every action except "s3:DeleteObject" (not_actions); list the actions it needs (e.g. s3:GetObject) instead of the ones it must not have',
+    ]);
+  });
+
+  test("a Deny with NotAction passes", () => {
+    const scope = testStack();
+    new IamRolePolicy(scope.stack, "role_policy", {
+      role: "test",
+      policy: policy([
+        { Sid: "Read", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/*" },
+        { Sid: "DenyAllButRead", Effect: "Deny", NotAction: "s3:GetObject", Resource: "*" },
+      ]),
+    });
+    new DataAwsIamPolicyDocument(scope.stack, "document", {
+      statement: [{ sid: "DenyAllButRead", effect: "Deny", notActions: ["s3:GetObject"], resources: ["*"] }],
+    });
+    expect(violations(scope.stack)).toEqual([]);
+  });
 });
