@@ -15,9 +15,8 @@ import { loadEnvironment } from "../../src/config/load";
 
 const PROJECT_ROOT = resolve(__dirname, "../..");
 const EVENT_FILE = resolve(PROJECT_ROOT, "../shared/fixtures/events/derived/cloudfront-origin-request-oip-infer-post.json");
-const RUNS = Number(process.argv[2] ?? 7);
 
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
@@ -48,15 +47,38 @@ ort.InferenceSession.create(process.argv[1]).then(async (session) => {
 });
 `;
 
-async function main(): Promise<void> {
+export interface ZipFigures {
+  readonly zipBytes: number;
+  readonly unzippedBytes: number;
+  readonly fileCount: number;
+  readonly sourceCodeHash: string;
+}
+
+export interface ColdStartFigures {
+  readonly buildFirstMs: number;
+  readonly buildCached: boolean;
+  readonly buildUnchangedMs: number;
+  readonly zips: { readonly edge: ZipFigures; readonly regional: ZipFigures };
+  /** Each file of the edge zip deflated at zlib level 9, without zip headers. */
+  readonly edgeFloorBytes: number;
+  /** `zip -9 -X` of the same files, when info-zip is installed. */
+  readonly infoZipBytes?: number;
+  readonly runs: number;
+  readonly handlerMs: readonly number[];
+  readonly rawMs: readonly number[];
+  readonly handlerMedianMs: number;
+  readonly rawMedianMs: number;
+}
+
+/** Builds (or reuses) the dev zips, sizes the edge zip against its floor and times `runs` fresh processes of each kind. */
+export async function measureColdStart(runs = 7): Promise<ColdStartFigures> {
   const { config, models } = loadEnvironment("dev", { configDir: join(PROJECT_ROOT, "config"), modelsRoot: join(PROJECT_ROOT, "models") });
   let started = performance.now();
-  const bundles = await buildHandlerBundles({ projectRoot: PROJECT_ROOT, config, models });
-  const firstMs = performance.now() - started;
+  const bundles = await buildHandlerBundles({ projectRoot: PROJECT_ROOT, config, models, progress: { step: () => {}, done: () => {} } });
+  const buildFirstMs = performance.now() - started;
   started = performance.now();
   await buildHandlerBundles({ projectRoot: PROJECT_ROOT, config, models, progress: { step: () => {}, done: () => {} } });
-  const incrementalMs = performance.now() - started;
-  console.log(`build: first call ${(firstMs / 1000).toFixed(2)} s (${bundles.edge.cached && bundles.regional.cached ? "cache hit" : "built"}), unchanged rebuild ${incrementalMs.toFixed(0)} ms (budget 10 s)`);
+  const buildUnchangedMs = performance.now() - started;
 
   const zip = readFileSync(bundles.edge.zipPath);
   const files = unzipSync(zip);
@@ -64,11 +86,10 @@ async function main(): Promise<void> {
   for (const [path, data] of Object.entries(files)) {
     if (!path.endsWith("/")) floor += deflateRawSync(data, { level: constants.Z_BEST_COMPRESSION }).length;
   }
-  for (const fn of ["edge", "regional"] as const) {
+  const zipFigures = (fn: "edge" | "regional"): ZipFigures => {
     const bundle = bundles[fn];
-    console.log(`${fn} zip: ${bundle.zipBytes.toLocaleString("en-US")} bytes zipped, ${bundle.unzippedBytes.toLocaleString("en-US")} unzipped, ${bundle.fileCount} files, CodeSha256 ${bundle.sourceCodeHash}`);
-  }
-  console.log(`edge floor (each file's contents at zlib level 9, no zip headers): ${floor.toLocaleString("en-US")} bytes; edge zip / floor = ${(zip.length / floor).toFixed(3)} (budget 1.05)`);
+    return { zipBytes: bundle.zipBytes, unzippedBytes: bundle.unzippedBytes, fileCount: bundle.fileCount, sourceCodeHash: bundle.sourceCodeHash };
+  };
 
   const dir = mkdtempSync(join(tmpdir(), "edge-inference-bench-"));
   try {
@@ -77,14 +98,14 @@ async function main(): Promise<void> {
       mkdirSync(dirname(join(dir, path)), { recursive: true });
       writeFileSync(join(dir, path), data);
     }
+    let infoZipBytes: number | undefined;
     try {
       const infoZip = join(dir, "..", `${dir.split("/").pop()}.info-zip-9.zip`);
       execFileSync("zip", ["-9", "-q", "-X", "-r", infoZip, "."], { cwd: dir });
-      const infoZipBytes = readFileSync(infoZip).length;
+      infoZipBytes = readFileSync(infoZip).length;
       rmSync(infoZip, { force: true });
-      console.log(`info-zip "zip -9 -X" of the same files: ${infoZipBytes.toLocaleString("en-US")} bytes; edge zip / that = ${(zip.length / infoZipBytes).toFixed(3)}`);
     } catch {
-      console.log("info-zip not installed; skipped that comparison");
+      infoZipBytes = undefined;
     }
     const event = JSON.parse(readFileSync(EVENT_FILE, "utf8"));
     const rows = [5.1, 3.5, 1.4, 0.2, 5, 2, 3.5, 1, 6.9, 3.2, 5.7, 2.3];
@@ -98,23 +119,50 @@ async function main(): Promise<void> {
     const modelFile = join(dir, "models/iris/model.onnx");
     const handlerMs: number[] = [];
     const rawMs: number[] = [];
-    for (let run = 0; run < RUNS; run++) {
+    for (let run = 0; run < runs; run++) {
       // Interleaved, so drift in machine load hits both sides alike.
       handlerMs.push(runNode(dir, HANDLER_SCRIPT, [eventFile]));
       rawMs.push(runNode(dir, RAW_SCRIPT, [modelFile, JSON.stringify(rows)]));
     }
     rmSync(eventFile, { force: true });
-    const handler = median(handlerMs);
-    const raw = median(rawMs);
-    console.log(`cold start, median of ${RUNS} fresh processes: handler require -> first response ${handler.toFixed(1)} ms; raw ORT require + session + run ${raw.toFixed(1)} ms; ratio ${(handler / raw).toFixed(2)} (budget 1.2)`);
-    console.log(`  handler runs: ${handlerMs.map((ms) => ms.toFixed(1)).join(", ")}`);
-    console.log(`  raw runs:     ${rawMs.map((ms) => ms.toFixed(1)).join(", ")}`);
+    return {
+      buildFirstMs,
+      buildCached: bundles.edge.cached && bundles.regional.cached,
+      buildUnchangedMs,
+      zips: { edge: zipFigures("edge"), regional: zipFigures("regional") },
+      edgeFloorBytes: floor,
+      infoZipBytes,
+      runs,
+      handlerMs,
+      rawMs,
+      handlerMedianMs: median(handlerMs),
+      rawMedianMs: median(rawMs),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((error: unknown) => {
-  const problems = (error as { problems?: string[] }).problems;
-  console.log(`bench could not finish: ${problems ? problems.join("; ") : error instanceof Error ? error.message : String(error)}`);
-});
+export function printColdStart(figures: ColdStartFigures): void {
+  console.log(`build: first call ${(figures.buildFirstMs / 1000).toFixed(2)} s (${figures.buildCached ? "cache hit" : "built"}), unchanged rebuild ${figures.buildUnchangedMs.toFixed(0)} ms (budget 10 s)`);
+  for (const fn of ["edge", "regional"] as const) {
+    const zip = figures.zips[fn];
+    console.log(`${fn} zip: ${zip.zipBytes.toLocaleString("en-US")} bytes zipped, ${zip.unzippedBytes.toLocaleString("en-US")} unzipped, ${zip.fileCount} files, CodeSha256 ${zip.sourceCodeHash}`);
+  }
+  const edgeBytes = figures.zips.edge.zipBytes;
+  console.log(`edge floor (each file's contents at zlib level 9, no zip headers): ${figures.edgeFloorBytes.toLocaleString("en-US")} bytes; edge zip / floor = ${(edgeBytes / figures.edgeFloorBytes).toFixed(3)} (budget 1.05)`);
+  if (figures.infoZipBytes === undefined) console.log("info-zip not installed; skipped that comparison");
+  else console.log(`info-zip "zip -9 -X" of the same files: ${figures.infoZipBytes.toLocaleString("en-US")} bytes; edge zip / that = ${(edgeBytes / figures.infoZipBytes).toFixed(3)}`);
+  console.log(
+    `cold start, median of ${figures.runs} fresh processes: handler require -> first response ${figures.handlerMedianMs.toFixed(1)} ms; raw ORT require + session + run ${figures.rawMedianMs.toFixed(1)} ms; ratio ${(figures.handlerMedianMs / figures.rawMedianMs).toFixed(2)} (budget 1.2)`,
+  );
+  console.log(`  handler runs: ${figures.handlerMs.map((ms) => ms.toFixed(1)).join(", ")}`);
+  console.log(`  raw runs:     ${figures.rawMs.map((ms) => ms.toFixed(1)).join(", ")}`);
+}
+
+if (require.main === module) {
+  measureColdStart(Number(process.argv[2] ?? 7)).then(printColdStart, (error: unknown) => {
+    const problems = (error as { problems?: string[] }).problems;
+    console.log(`bench could not finish: ${problems ? problems.join("; ") : error instanceof Error ? error.message : String(error)}`);
+  });
+}

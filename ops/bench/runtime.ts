@@ -17,7 +17,6 @@ import { createEdgeHandler } from "../../handlers/edge/adapter";
 
 const FIXTURES = join(__dirname, "../../../shared/fixtures");
 const MODELS = join(FIXTURES, "models");
-const iterations = Number(process.argv[2] ?? 3000);
 
 /** The production logger, writing each line with a real write(2) as it would to Lambda's stdout. */
 const devNull = openSync("/dev/null", "w");
@@ -27,7 +26,19 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function main(): Promise<void> {
+export const RUNTIME_VARIANTS = ["raw session.run", "minimal JSON handler", "edge JSON", "edge binary", "core binary"] as const;
+export type RuntimeVariant = (typeof RUNTIME_VARIANTS)[number];
+
+/** Latency per variant in microseconds, from one process and one interleaved run. */
+export interface RuntimeFigures {
+  readonly iterations: number;
+  readonly latencyUs: Readonly<Record<RuntimeVariant, { readonly p50: number; readonly p90: number; readonly p99: number }>>;
+  /** Outputs of the edge handler (JSON and binary) equal raw session.run's. */
+  readonly identical: boolean;
+}
+
+/** Measures every variant on mnist with one shared session; `iterations` per variant, in 10 interleaved rounds. */
+export async function measureRuntime(iterations = 3000): Promise<RuntimeFigures> {
   const { samples } = JSON.parse(readFileSync(join(MODELS, "data/mnist-20-samples.json"), "utf8")) as { samples: { pixels: number[] }[] };
   const pixels = samples[7].pixels;
   const request = { id: "bench", inputs: [{ name: "Input3", datatype: "FP32", shape: [1, 1, 28, 28], data: pixels }] };
@@ -98,23 +109,32 @@ async function main(): Promise<void> {
     }
   }
 
-  const p50 = new Map<string, number>();
-  console.log(`mnist, ${iterations} iterations per variant, node ${process.version}, onnxruntime-node ${ort.env.versions.node ?? "?"}`);
-  console.log("variant                          p50 us    p90 us    p99 us");
+  const latencyUs = {} as Record<RuntimeVariant, { p50: number; p90: number; p99: number }>;
   for (const [name] of variants) {
     const sorted = timings.get(name)!.sort((a, b) => a - b);
-    p50.set(name, percentile(sorted, 50));
-    console.log(`${name.padEnd(30)} ${percentile(sorted, 50).toFixed(1).padStart(8)}  ${percentile(sorted, 90).toFixed(1).padStart(8)}  ${percentile(sorted, 99).toFixed(1).padStart(8)}`);
+    latencyUs[name as RuntimeVariant] = { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99) };
   }
-  const ratio = (a: string, b: string) => (p50.get(a)! / p50.get(b)!).toFixed(3);
+  return { iterations, latencyUs, identical };
+}
+
+export function printRuntime(figures: RuntimeFigures): void {
+  console.log(`mnist, ${figures.iterations} iterations per variant, node ${process.version}, onnxruntime-node ${ort.env.versions.node ?? "?"}`);
+  console.log("variant                          p50 us    p90 us    p99 us");
+  for (const name of RUNTIME_VARIANTS) {
+    const { p50, p90, p99 } = figures.latencyUs[name];
+    console.log(`${name.padEnd(30)} ${p50.toFixed(1).padStart(8)}  ${p90.toFixed(1).padStart(8)}  ${p99.toFixed(1).padStart(8)}`);
+  }
+  const ratio = (a: RuntimeVariant, b: RuntimeVariant) => (figures.latencyUs[a].p50 / figures.latencyUs[b].p50).toFixed(3);
   console.log(`minimal / raw               = ${ratio("minimal JSON handler", "raw session.run")}x (expected ~1.7-1.8x)`);
   console.log(`edge JSON / minimal         = ${ratio("edge JSON", "minimal JSON handler")}x (budget <= 1.15x)`);
   console.log(`edge binary / raw           = ${ratio("edge binary", "raw session.run")}x (budget <= 1.3x)`);
   console.log(`core binary / raw           = ${ratio("core binary", "raw session.run")}x`);
-  console.log(`outputs identical to raw session.run (JSON and binary): ${identical}`);
+  console.log(`outputs identical to raw session.run (JSON and binary): ${figures.identical}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 0;
-});
+if (require.main === module) {
+  measureRuntime(Number(process.argv[2] ?? 3000)).then(printRuntime, (error: unknown) => {
+    console.error(error);
+    process.exitCode = 0;
+  });
+}
