@@ -20,6 +20,7 @@ import { loadEnvironment } from "../../src/config/load";
 import type { ModelArtifact } from "../../src/config/models";
 import { IRIS_DIR, testModels } from "../handlers/fixtures";
 import { PROJECT_ROOT } from "./temp-project";
+import { seededRandom as prng } from "../../ops/bench/seeded-random";
 
 // ---------------------------------------------------------------------------------------------
 // Running the generated code: in Node (a bare vm context, so no Node API can sneak in) and in njs.
@@ -98,18 +99,6 @@ function callUnderNjs(code: string, fn: string, argumentLists: unknown[][]): unk
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** mulberry32: a tiny seeded PRNG, so failures reproduce. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 import { canonicalizeQuery, type QueryInputSpec } from "../../handlers/shared/canonical-query";
 import { Emulator } from "../emulator/emulator";
 import type { ViewerRequest } from "../emulator/http-types";
+import { seededRandom } from "./seeded-random";
 
 export interface ReplayOptions {
   readonly outdir: string;
@@ -28,18 +29,6 @@ export interface ReplayFigures {
   readonly distinctRaw: number;
   readonly seed: number;
   readonly seconds: number;
-}
-
-/** mulberry32: small, seeded, so a replay can be repeated exactly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Samples ranks 0..n-1 with P(rank r) proportional to 1 / (r + 1)^s. */
