@@ -99,22 +99,26 @@ export interface ServeOptions extends EmulatorOptions {
 
 /** Loads the stack and listens; rejects with the listen error (EADDRINUSE, ...) after cleaning up. */
 export async function serve(options: ServeOptions): Promise<RunningEmulator> {
-  const emulator = Emulator.load(options);
   const log = options.log ?? ((entry: RequestLog) => void process.stdout.write(`${JSON.stringify(entry)}\n`));
-  const server = createEdgeServer({ handle: (request) => emulator.edge.handle(request), log });
+  let loaded: Emulator | undefined;
+  const server = createEdgeServer({ handle: (request) => (loaded as Emulator).edge.handle(request), log });
   const host = options.host ?? "127.0.0.1";
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(options.port ?? 8080, host, () => {
-        server.off("error", reject);
-        resolve();
-      });
+  // Listen first: a port in use must fail before any function is extracted or starts loading its models.
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 8080, host, () => {
+      server.off("error", reject);
+      resolve();
     });
+  });
+  // Loading is synchronous, so it completes before the server handles its first request.
+  try {
+    loaded = Emulator.load(options);
   } catch (error) {
-    emulator.dispose();
+    server.close();
     throw error;
   }
+  const emulator = loaded;
   const file = join(options.outdir, "stacks", options.stack, "cdk.tf.json");
   let watching = false;
   if (options.watch) {
