@@ -326,6 +326,17 @@ describe("apply (against the terraform stand-in)", () => {
     expect(applyCalls(ws)).toEqual([]);
   });
 
+  it("refuses a record that names any other plan file, so apply never removes a path it did not write", () => {
+    const ws = planned();
+    const recordPath = join(ws.stackDir("inference-dev"), "inference-dev.plan-record.json");
+    const record = JSON.parse(readFileSync(recordPath, "utf8"));
+    writeFileSync(recordPath, JSON.stringify({ ...record, plan_file: "../../../config" }));
+    const result = ws.run(["apply", "inference-dev"]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/inference-dev: the plan record .* is not one this tool wrote for inference-dev/);
+    expect(applyCalls(ws)).toEqual([]);
+  });
+
   it("reports a failed apply with terraform's stderr and keeps the record", () => {
     const ws = planned();
     ws.scenario({ stacks: { "inference-dev": { applyExit: 1, stderr: "Error: Saved plan is stale" } } });

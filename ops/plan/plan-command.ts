@@ -8,7 +8,7 @@ import { hashSynth, recordFile, sha256File, writeRecord } from "./record";
 import { combineReviews, countActions, renderReview, summarizeCounts } from "./review";
 import { assessRisks } from "./risks";
 import { colorFlags, type CommandContext } from "./context";
-import { resolveStacks, stackDirectory, synthKeepingTerraformFiles } from "./stacks";
+import { resolveStacks, stackDirectory } from "./stacks";
 import { locateTerraform, runTerraform, terraformFailed, type Terraform } from "./terraform";
 
 export interface PlanArguments {
@@ -43,7 +43,8 @@ export async function planCommand(context: CommandContext, args: PlanArguments):
   if (!args.skipSynth) {
     const environments = context.env.EDGE_INFERENCE_ENVS?.split(",").filter(Boolean);
     const { synthesize } = await import("../../src/synth");
-    await synthKeepingTerraformFiles(outdir, () => synthesize({ projectRoot: context.projectRoot, outdir, environments }));
+    // synthesize() swaps in the new output atomically and carries Terraform's own files (state, providers) over.
+    await synthesize({ projectRoot: context.projectRoot, outdir, environments });
   }
   const hint = args.skipSynth ? "run `npm run synth` first" : "check config/*.json and EDGE_INFERENCE_ENVS";
   const stacks = resolveStacks(outdir, args.stacks, args.all, hint);

@@ -67,7 +67,7 @@ export function checkRecord(stackDir: string, stack: string): { record: PlanReco
   if (
     record.version !== 1 ||
     record.stack !== stack ||
-    typeof record.plan_file !== "string" ||
+    record.plan_file !== `${stack}.tfplan` ||
     typeof record.plan_sha256 !== "string" ||
     typeof record.synth !== "object"
   ) {

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { ProblemsError } from "../../src/problems";
 import { compareText } from "./attribute-diff";
 import { displayPath } from "./files";
@@ -48,45 +48,3 @@ export function resolveStacks(outdir: string, requested: readonly string[], all:
   return [...new Set(requested)];
 }
 
-/** Terraform's working files in a stack directory: providers, lock file, local state, locks. */
-function isTerraformFile(name: string): boolean {
-  return name === ".terraform" || name === ".terraform.lock.hcl" || /\.tfstate(\.backup)?$/.test(name) || name === ".terraform.tfstate.lock.info";
-}
-
-/**
- * Runs `synth` while keeping Terraform's working files out of its way. Synth swaps in a fresh
- * cdktf.out, which would drop `.terraform/` (providers), the lock file and, worst, the local state
- * of the bootstrap stacks (terraform.state-<env>.tfstate). They are moved aside first and put back
- * into their stack directories afterwards, whether synth succeeded or not.
- */
-export async function synthKeepingTerraformFiles<T>(outdir: string, synth: () => Promise<T>): Promise<T> {
-  const holding = join(dirname(outdir), `.${basename(outdir)}.terraform-files-${process.pid}`);
-  const moved: { stack: string; name: string }[] = [];
-  const stacksDir = join(outdir, "stacks");
-  if (existsSync(stacksDir)) {
-    for (const stack of readdirSync(stacksDir)) {
-      const stackDir = join(stacksDir, stack);
-      let entries: string[];
-      try {
-        entries = readdirSync(stackDir);
-      } catch {
-        continue;
-      }
-      for (const name of entries.filter(isTerraformFile)) {
-        mkdirSync(join(holding, stack), { recursive: true });
-        renameSync(join(stackDir, name), join(holding, stack, name));
-        moved.push({ stack, name });
-      }
-    }
-  }
-  try {
-    return await synth();
-  } finally {
-    for (const { stack, name } of moved) {
-      const stackDir = stackDirectory(outdir, stack);
-      mkdirSync(stackDir, { recursive: true });
-      renameSync(join(holding, stack, name), join(stackDir, name));
-    }
-    rmSync(holding, { recursive: true, force: true });
-  }
-}
