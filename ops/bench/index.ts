@@ -9,9 +9,9 @@
  *   P5 cache hit ratio of a 100k-request replay through the emulator (ops/bench/replay.ts)
  *   load: autocannon against npm run serve (ops/bench/load.ts)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { arch, cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { median, measureColdStart, type ColdStartFigures } from "./cold-start";
 import { measureLoad, type LoadFigures } from "./load";
 import { measureCacheReplay, type ReplayFigures } from "./replay";
@@ -50,6 +50,21 @@ function machine(): Record<string, unknown> {
 
 const fixed = (value: number, digits = 2) => value.toFixed(digits);
 const medianOf = <T>(runs: readonly T[], pick: (run: T) => number) => median(runs.map(pick));
+
+/**
+ * Writes through a temporary file beside `file` and a rename, so a reader sees the old results or the
+ * new ones, never half a file, and an interrupted run leaves the previous results intact.
+ */
+export function writeFileAtomically(file: string, text: string): void {
+  const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temporary, text);
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
 
 async function repeat<T>(runs: number, label: string, measure: (run: number) => Promise<T>): Promise<T[]> {
   const results: T[] = [];
@@ -176,7 +191,7 @@ async function main(): Promise<void> {
   results.skipped = skipped;
   results.seconds = Math.round((Date.now() - started) / 100) / 10;
   mkdirSync(join(PROJECT_ROOT, "bench"), { recursive: true });
-  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileAtomically(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
 
   const info = results.machine as Record<string, unknown>;
   const lines = [
@@ -191,6 +206,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stdout.write(`bench could not finish: ${error instanceof Error ? error.message : String(error)}\n`);
-});
+// Run as `npm run bench`, not when a test imports writeFileAtomically.
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stdout.write(`bench could not finish: ${error instanceof Error ? error.message : String(error)}\n`);
+  });
+}

@@ -7,6 +7,8 @@ import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 
 const PROJECT_ROOT = resolve(__dirname, "../..");
+/** How long a stopped server gets to close and clean up before it is killed. */
+const STOP_GRACE_MS = 10_000;
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -54,37 +56,51 @@ function toRun(result: AutocannonResult): LoadRun {
   };
 }
 
-/** Starts the emulator CLI on a free port; resolves with its URL and a stop function. */
-export async function startServeProcess(outdir: string, environment: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, "node_modules/tsx/dist/cli.mjs"), join(PROJECT_ROOT, "ops/emulator/cli.ts"), environment], {
+/**
+ * Starts the emulator CLI on a free port; resolves with its URL and a stop function. When it does not
+ * start in time the child is stopped before the promise rejects, so nothing is left running.
+ */
+export async function startServeProcess(outdir: string, environment: string, options: { startTimeoutMs?: number } = {}): Promise<{ url: string; stop: () => Promise<void> }> {
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  // tsx as a loader rather than its CLI: one process, so the signals below reach the server itself.
+  const child = spawn(process.execPath, ["--import", "tsx", join(PROJECT_ROOT, "ops/emulator/cli.ts"), environment], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, PORT: "0", CDKTF_OUTDIR: outdir },
     stdio: ["ignore", "ignore", "pipe"],
   });
-  const exited = new Promise<void>((resolveExit) => child.on("close", () => resolveExit()));
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    let stderr = "";
-    const timer = setTimeout(() => reject(new Error(`serve did not start in 60 s: ${stderr}`)), 60_000);
+  const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGTERM");
+    const kill = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(kill);
+  };
+  let stderr = "";
+  let url: string | undefined;
+  let timedOut = false;
+  await new Promise<void>((resolveStart, reject) => {
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void stop().then(() => reject(new Error(`serve did not start in ${startTimeoutMs / 1000} s and was stopped: ${stderr.trim()}`)));
+    }, startTimeoutMs);
+    // Read to the end, so the child never blocks on a full pipe; kept only until it listens.
     child.stderr.on("data", (chunk: Buffer) => {
+      if (url !== undefined || timedOut) return;
       stderr += chunk.toString("utf8");
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
       if (match) {
         clearTimeout(timer);
-        resolveUrl(match[1]);
+        url = match[1];
+        resolveStart();
       }
     });
     child.on("close", (code) => {
       clearTimeout(timer);
-      reject(new Error(`serve exited with ${code}: ${stderr.trim()}`));
+      if (!timedOut) reject(new Error(`serve exited with ${code}: ${stderr.trim()}`));
     });
   });
-  return {
-    url,
-    stop: async () => {
-      if (child.exitCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
+  return { url: url as string, stop };
 }
 
 /** One cached-GET run and one uncached-POST run, each `durationSeconds` long. */

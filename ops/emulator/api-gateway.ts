@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { validateHeaderName, validateHeaderValue } from "node:http";
 import type { ApiMethod, ApiResource, RestApi } from "./distribution";
-import { headerValue, type HeaderList } from "./http-types";
+import { headerValue, nameRecord, type HeaderList } from "./http-types";
 import type { LoadedLambda } from "./lambda-bundle";
 
 /** API Gateway REST APIs refuse larger request bodies (413, before any integration runs). */
@@ -125,7 +126,7 @@ export class RestApiEmulator {
     }
     const resourcePath = request.path.slice(stagePrefix.length) || "/";
     const segments = resourcePath.split("/").filter((segment) => segment !== "");
-    const pathParameters: Record<string, string> = {};
+    const pathParameters = nameRecord<string>();
     const resource = matchResource(this.api.root, segments, pathParameters);
     const method: ApiMethod | undefined = resource?.methods.get(request.method) ?? resource?.methods.get("ANY");
     if (!resource || !method) return this.gatewayResponse("MISSING_AUTHENTICATION_TOKEN", requestId, request);
@@ -143,14 +144,14 @@ export class RestApiEmulator {
   }
 
   private proxyEvent(request: ApiRequest, resource: ApiResource, pathParameters: Record<string, string>, requestId: string, apiKey: string | undefined): object {
-    const headers: Record<string, string> = {};
-    const multiValueHeaders: Record<string, string[]> = {};
+    const headers = nameRecord<string>();
+    const multiValueHeaders = nameRecord<string[]>();
     for (const { name, value } of request.headers) {
       headers[name] = value;
       (multiValueHeaders[name] ??= []).push(value);
     }
-    const queryStringParameters: Record<string, string> = {};
-    const multiValueQueryStringParameters: Record<string, string[]> = {};
+    const queryStringParameters = nameRecord<string>();
+    const multiValueQueryStringParameters = nameRecord<string[]>();
     for (const pair of request.query.split("&")) {
       if (pair === "") continue;
       const eq = pair.indexOf("=");
@@ -227,6 +228,14 @@ export class RestApiEmulator {
     for (const [name, values] of Object.entries((result.multiValueHeaders ?? {}) as Record<string, unknown>)) {
       if (!Array.isArray(values)) return malformed(`multiValueHeaders.${name} is not a list`);
       for (const item of values) headers.push({ name, value: String(item) });
+    }
+    for (const { name, value } of headers) {
+      try {
+        validateHeaderName(name);
+        validateHeaderValue(name, value);
+      } catch (error) {
+        return malformed(`header ${JSON.stringify(name)}: ${(error as Error).message}`);
+      }
     }
     const text = (result.body as string | undefined | null) ?? "";
     const body = result.isBase64Encoded === true ? Buffer.from(text, "base64") : Buffer.from(text, "utf8");

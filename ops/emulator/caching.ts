@@ -5,8 +5,10 @@ import { headerValue, headerValues } from "./http-types";
 
 /** Statuses CloudFront caches as objects; the error codes it caches come from the distribution's error settings. */
 export const CACHEABLE_STATUSES: ReadonlySet<number> = new Set([200, 203, 300, 301, 410]);
-/** 4xx/5xx codes CloudFront caches (for the error caching minimum TTL); any other error is never cached. */
-export const CACHEABLE_ERROR_STATUSES: ReadonlySet<number> = new Set([400, 403, 404, 405, 414, 500, 501, 502, 503, 504]);
+/** 4xx/5xx codes CloudFront always caches, for the error caching minimum TTL. */
+export const ALWAYS_CACHED_ERROR_STATUSES: ReadonlySet<number> = new Set([404, 414, 500, 501, 502, 503, 504]);
+/** 4xx codes CloudFront caches only when the origin sends max-age or s-maxage; any other error is never cached. */
+export const CACHE_CONTROLLED_ERROR_STATUSES: ReadonlySet<number> = new Set([400, 403, 405, 412, 415]);
 export const DEFAULT_ERROR_CACHING_MIN_TTL = 10;
 
 /** Whether a parameter name is selected by a cache policy or origin request policy setting. */
@@ -103,11 +105,14 @@ export function parseCacheControl(value: string | undefined): CacheControl {
  *  - no-cache, no-store or private: the policy's minimum TTL;
  *  - else s-maxage, then max-age, then Expires (minus Date), clamped to [min, max] TTL;
  *  - none of them: the default TTL;
- *  - a cacheable 4xx/5xx: the error caching minimum TTL, or a longer max-age / s-maxage.
+ *  - 404, 414 and 500-504: the error caching minimum TTL, or a longer max-age / s-maxage;
+ *  - 400, 403, 405, 412 and 415: the same, but only when the origin sent max-age or s-maxage.
  */
 export function cacheTtlSeconds(policy: CachePolicy, status: number, headers: HeaderList, errorCachingMinTtl: ReadonlyMap<number, number>, now: number): number {
   const control = parseCacheControl(headerValues(headers, "cache-control").join(","));
-  if (CACHEABLE_ERROR_STATUSES.has(status)) {
+  const controlled = CACHE_CONTROLLED_ERROR_STATUSES.has(status);
+  if (controlled && control.maxAge === undefined && control.sMaxAge === undefined) return 0;
+  if (controlled || ALWAYS_CACHED_ERROR_STATUSES.has(status)) {
     const minimum = errorCachingMinTtl.get(status) ?? DEFAULT_ERROR_CACHING_MIN_TTL;
     return Math.max(minimum, control.noCache ? 0 : (control.sMaxAge ?? control.maxAge ?? 0));
   }

@@ -9,6 +9,8 @@ import { ProblemsError } from "../../src/problems";
 import { serve, type RunningEmulator } from "./emulator";
 
 const PROJECT_ROOT = resolve(__dirname, "../..");
+/** Each stops the server and removes the extracted functions; Node's 'exit' hook does not run on a signal. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGHUP", "SIGINT", "SIGTERM"];
 const USAGE = "usage: npm run serve [-- <environment>]   (default dev; PORT sets the port, default 8080)";
 
 function shown(path: string): string {
@@ -52,6 +54,10 @@ async function main(): Promise<number> {
     return 0;
   }
   const { port, outdir, stack } = resolveServeOptions(argv, process.env);
+  // Listening from the start: a signal that arrives while the functions load stops the server once they have.
+  const stopped = new Promise<void>((resolveStop) => {
+    for (const signal of STOP_SIGNALS) process.once(signal, () => resolveStop());
+  });
   const host = "127.0.0.1";
   let running: RunningEmulator;
   try {
@@ -78,14 +84,13 @@ async function main(): Promise<number> {
   process.stderr.write(`serve: ${stack} (${distribution.domainName}) listening on ${running.url}; one JSON line per request on stdout\n`);
   if (distribution.notEmulated.length > 0) process.stderr.write(`serve: not emulated: ${distribution.notEmulated.join("; ")}\n`);
   process.stderr.write(`serve: try curl -s ${running.url}/v2/health/ready\n`);
-  await new Promise<void>((resolveStop) => {
-    const stop = () => resolveStop();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await stopped;
   await running.close();
   return 0;
 }
+
+// A closed stderr must not end the server; stdout is handled where the request log is written.
+process.stderr.on("error", () => undefined);
 
 main().then(
   (code) => {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { validateHeaderName, validateHeaderValue } from "node:http";
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:zlib";
 import { RestApiEmulator } from "./api-gateway";
 import { cacheKey, cacheTtlSeconds, normalizedAcceptEncoding, queryPairs, ResponseCache, selects } from "./caching";
@@ -7,6 +8,7 @@ import {
   canonicalHeaderName,
   headerValue,
   headerValues,
+  nameRecord,
   setHeader,
   withoutHeaders,
   type EdgeResponse,
@@ -25,8 +27,9 @@ export const MAX_URL_BYTES = 8192;
 export const ORIGIN_REQUEST_BODY_LIMIT_BYTES = 1024 * 1024;
 /** A response generated at origin-request, headers and body, must fit in this. */
 export const ORIGIN_REQUEST_RESPONSE_LIMIT_BYTES = 1024 * 1024;
-/** CloudFront compresses responses of this size range only. */
+/** CloudFront compresses responses of this size range and these statuses only. */
 const COMPRESSIBLE_BYTES = { min: 1000, max: 10_000_000 };
+const COMPRESSIBLE_STATUSES: ReadonlySet<number> = new Set([200, 403, 404]);
 const COMPRESSIBLE_TYPES = /^(text\/|application\/(json|javascript|x-javascript|xml|xhtml\+xml|ld\+json|manifest\+json|vnd\.api\+json)|image\/svg\+xml)/;
 
 /** Headers edge functions never see and cannot add (CloudFront's "disallowed headers"). */
@@ -48,7 +51,7 @@ export interface EdgeEmulatorOptions {
   readonly now?: () => number;
 }
 
-interface OriginAnswer {
+export interface OriginAnswer {
   readonly status: number;
   readonly statusText?: string;
   readonly headers: HeaderList;
@@ -68,9 +71,10 @@ interface EdgeRequest {
   bodyBytes: number;
 }
 
-function matchesPathPattern(pattern: string, path: string): boolean {
+/** CloudFront's path pattern match: `*` any run of characters, `?` one; the leading `/` is optional. */
+export function matchesPathPattern(pattern: string, path: string): boolean {
   let expression = "^";
-  for (const char of pattern) expression += char === "*" ? ".*" : char === "?" ? "." : char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  for (const char of pattern.startsWith("/") ? pattern : `/${pattern}`) expression += char === "*" ? ".*" : char === "?" ? "." : char.replace(/[.+^${}()|[\]\\]/g, "\\$&");
   return new RegExp(`${expression}$`, "s").test(path);
 }
 
@@ -170,14 +174,20 @@ export class EdgeEmulator {
       }
       if (outcome.kind === "response") {
         detail.answeredBy = "viewer-function";
-        return finish(functionResponse(outcome.response), "FunctionGeneratedResponse");
+        const generated = functionResponse(outcome.response);
+        if (typeof generated === "string") {
+          detail.error = `FunctionValidationError: ${generated}`;
+          return finish(this.cloudFrontError(502, "Bad Gateway", "The CloudFront function associated with the request failed."), "FunctionValidationError");
+        }
+        return finish(generated, "FunctionGeneratedResponse");
       }
       request = fromFunctionRequest(request, outcome.request);
     }
     detail.uri = request.uri;
 
     const policy = behavior.cachePolicy;
-    const acceptEncoding = normalizedAcceptEncoding(policy, headerValue(request.headers, "accept-encoding"));
+    // CloudFront drops Accept-Encoding from HTTP/1.0 requests and serves them uncompressed.
+    const acceptEncoding = viewer.httpVersion === "1.0" ? undefined : normalizedAcceptEncoding(policy, headerValue(request.headers, "accept-encoding"));
     const cacheable = behavior.cachedMethods.includes(request.method) && policy.maxTtl > 0;
     const key = cacheable ? cacheKey(policy, { ...request, acceptEncoding }) : undefined;
     if (key !== undefined) {
@@ -213,9 +223,9 @@ export class EdgeEmulator {
   }
 
   private functionEvent(viewer: ViewerRequest, request: EdgeRequest, id: string): FunctionEvent {
-    const headers: Record<string, FunctionField> = {};
+    const headers = nameRecord<FunctionField>();
     for (const { name, value } of request.headers) if (name.toLowerCase() !== "cookie") addField(headers, name.toLowerCase(), value);
-    const cookies: Record<string, FunctionField> = {};
+    const cookies = nameRecord<FunctionField>();
     for (const { name, value } of request.cookies) addField(cookies, name, value);
     return {
       version: "1.0",
@@ -287,7 +297,8 @@ export class EdgeEmulator {
       }
     }
 
-    const finalHeaders: HeaderList = [...headers, ...customHeaders, { name: "X-Amz-Cf-Id", value: id }];
+    // An origin custom header replaces a viewer header of the same name rather than joining it.
+    const finalHeaders: HeaderList = [...withoutHeaders(headers, customHeaders.map(({ name }) => name.toLowerCase())), ...customHeaders, { name: "X-Amz-Cf-Id", value: id }];
     if (origin.kind === "s3") {
       const answer = await s3Get(origin, request.method, uri);
       return { ...answer, answeredBy: "s3" };
@@ -317,12 +328,12 @@ export class EdgeEmulator {
     customHeaders: HeaderList,
     includeBody: boolean,
   ): object {
-    const eventHeaders: Record<string, { key: string; value: string }[]> = {};
+    const eventHeaders = nameRecord<{ key: string; value: string }[]>();
     for (const { name, value } of headers) {
       const lower = name.toLowerCase();
       if (!DISALLOWED.test(lower)) (eventHeaders[lower] ??= []).push({ key: name, value });
     }
-    const custom: Record<string, { key: string; value: string }[]> = {};
+    const custom = nameRecord<{ key: string; value: string }[]>();
     for (const { name, value } of customHeaders) (custom[name.toLowerCase()] ??= []).push({ key: name, value });
     const originBlock =
       origin.kind === "api"
@@ -406,6 +417,21 @@ function lambdaError(status: number, resultType: string, message: string): Origi
   return { status, statusText: status === 502 ? "Bad Gateway" : "Service Unavailable", headers: [{ name: "Content-Type", value: "text/html" }], body: Buffer.from(body), answeredBy: "cloudfront", error: `${resultType}: ${message}` };
 }
 
+/** Why Node's HTTP stack, like CloudFront, would refuse a header (a name that is no token, a control or non-Latin-1 character), or undefined. */
+function invalidHeader(name: string, value: string): string | undefined {
+  try {
+    validateHeaderName(name);
+    validateHeaderValue(name, value);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+function invalidStatusText(text: string): string | undefined {
+  return invalidHeader("status", text) === undefined ? undefined : `status description ${JSON.stringify(text)} has a character HTTP does not allow`;
+}
+
 function edgeHeaders(headers: unknown): HeaderList | string {
   const list: HeaderList = [];
   if (headers === undefined) return list;
@@ -416,6 +442,8 @@ function edgeHeaders(headers: unknown): HeaderList | string {
       if (typeof item?.value !== "string") return `headers.${lower} has a value that is not a string`;
       const key = typeof item.key === "string" ? item.key : canonicalHeaderName(lower);
       if (key.toLowerCase() !== lower) return `headers.${lower} has key ${JSON.stringify(key)}, which names another header`;
+      const invalid = invalidHeader(key, item.value);
+      if (invalid !== undefined) return `headers.${lower}: ${invalid}`;
       list.push({ name: key, value: item.value });
     }
   }
@@ -423,11 +451,14 @@ function edgeHeaders(headers: unknown): HeaderList | string {
 }
 
 /** A response the origin-request function generated, checked as CloudFront checks it (502 LambdaValidationError otherwise). */
-function edgeGeneratedResponse(value: Record<string, unknown>): OriginAnswer {
+export function edgeGeneratedResponse(value: Record<string, unknown>): OriginAnswer {
   const status = Number(value.status);
   if (!Number.isInteger(status) || status < 100 || status > 599) return lambdaError(502, "LambdaValidationError", `status ${JSON.stringify(value.status)} is not an HTTP status`);
   const headers = edgeHeaders(value.headers);
   if (typeof headers === "string") return lambdaError(502, "LambdaValidationError", headers);
+  const statusText = typeof value.statusDescription === "string" ? value.statusDescription : undefined;
+  const invalidText = statusText === undefined ? undefined : invalidStatusText(statusText);
+  if (invalidText !== undefined) return lambdaError(502, "LambdaValidationError", invalidText);
   const forbidden = headers.map(({ name }) => name.toLowerCase()).filter((name) => DISALLOWED.test(name) || ORIGIN_REQUEST_READ_ONLY.includes(name));
   if (forbidden.length > 0) return lambdaError(502, "LambdaValidationError", `the response sets ${forbidden.join(", ")}, which a function may not set`);
   const text = value.body === undefined ? "" : value.body;
@@ -440,7 +471,7 @@ function edgeGeneratedResponse(value: Record<string, unknown>): OriginAnswer {
   if (size > ORIGIN_REQUEST_RESPONSE_LIMIT_BYTES) return lambdaError(502, "LambdaValidationError", `the generated response is ${size} bytes, over ${ORIGIN_REQUEST_RESPONSE_LIMIT_BYTES}`);
   return {
     status,
-    statusText: typeof value.statusDescription === "string" ? value.statusDescription : undefined,
+    statusText,
     headers,
     body: encoding === "base64" ? Buffer.from(text, "base64") : Buffer.from(text, "utf8"),
     answeredBy: "edge",
@@ -485,24 +516,41 @@ function fromFunctionRequest(before: EdgeRequest, returned: FunctionEvent["reque
   return { ...before, uri: returned.uri, query: serializeQuerystring(returned.querystring), headers, cookies };
 }
 
-function functionResponse(response: FunctionResponse): OriginAnswer {
+/** The response a viewer function generated, or why CloudFront would refuse it (a FunctionValidationError). */
+function functionResponse(response: FunctionResponse): OriginAnswer | string {
   const headers: HeaderList = fieldValues(response.headers).map(({ name, value }) => ({ name, value }));
   for (const [name, cookie] of Object.entries(response.cookies ?? {})) {
     headers.push({ name: "Set-Cookie", value: `${name}=${cookie.value}${cookie.attributes ? `; ${cookie.attributes}` : ""}` });
+  }
+  for (const { name, value } of headers) {
+    const invalid = invalidHeader(name, value);
+    if (invalid !== undefined) return `the response's header ${JSON.stringify(name)}: ${invalid}`;
+  }
+  if (response.statusDescription !== undefined) {
+    const invalidText = invalidStatusText(String(response.statusDescription));
+    if (invalidText !== undefined) return invalidText;
   }
   const body = response.body;
   const bytes = body === undefined ? Buffer.alloc(0) : typeof body === "string" ? Buffer.from(body) : body.encoding === "base64" ? Buffer.from(body.data, "base64") : Buffer.from(body.data);
   return { status: response.statusCode, statusText: response.statusDescription, headers, body: bytes, answeredBy: "viewer-function" };
 }
 
-/** CloudFront compresses what the origin did not, when the behavior says compress and the cache policy keys the encoding. */
-function compressed(behavior: Behavior, answer: OriginAnswer, acceptEncoding: string | undefined): OriginAnswer {
-  if (!behavior.compress || acceptEncoding === undefined || answer.answeredBy === "cloudfront") return answer;
+/**
+ * CloudFront compresses what the origin did not, when the behavior says compress and the cache policy
+ * keys the encoding: 200, 403 and 404 answers of a compressible type and size. A strong ETag becomes
+ * weak (the bytes differ, the meaning does not), a weak one stays, one that is neither is dropped.
+ */
+export function compressed(behavior: Behavior, answer: OriginAnswer, acceptEncoding: string | undefined): OriginAnswer {
+  if (!behavior.compress || acceptEncoding === undefined || answer.answeredBy === "cloudfront" || !COMPRESSIBLE_STATUSES.has(answer.status)) return answer;
   if (headerValue(answer.headers, "content-encoding") !== undefined) return answer;
   const type = (headerValue(answer.headers, "content-type") ?? "").toLowerCase();
   if (!COMPRESSIBLE_TYPES.test(type) || answer.body.length < COMPRESSIBLE_BYTES.min || answer.body.length > COMPRESSIBLE_BYTES.max) return answer;
   const brotli = acceptEncoding.split(",").includes("br");
   const body = brotli ? brotliCompressSync(answer.body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 5 } }) : gzipSync(answer.body);
-  const headers = [...withoutHeaders(answer.headers, ["etag"]), { name: "Content-Encoding", value: brotli ? "br" : "gzip" }, { name: "Vary", value: "Accept-Encoding" }];
+  const etag = headerValues(answer.headers, "etag")[0];
+  const weakEtag = etag === undefined ? undefined : etag.startsWith("W/") ? etag : etag.startsWith('"') ? `W/${etag}` : undefined;
+  let headers = withoutHeaders(answer.headers, weakEtag === undefined ? ["etag"] : []);
+  if (weakEtag !== undefined) headers = setHeader(headers, "ETag", weakEtag);
+  headers = [...headers, { name: "Content-Encoding", value: brotli ? "br" : "gzip" }, { name: "Vary", value: "Accept-Encoding" }];
   return { ...answer, headers, body };
 }

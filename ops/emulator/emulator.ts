@@ -1,12 +1,12 @@
-import { mkdtempSync, rmSync, statSync, unwatchFile, watchFile } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, unwatchFile, watchFile } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ResponseCache } from "./caching";
 import { loadDistribution, type EmulatedDistribution } from "./distribution";
 import { EdgeEmulator } from "./edge-emulator";
-import { loadLambda, type LoadedLambda } from "./lambda-bundle";
+import { loadLambda, unloadDirectory, type LoadedLambda } from "./lambda-bundle";
 import { createEdgeServer, type RequestLog } from "./server";
 
 export interface EmulatorOptions {
@@ -26,8 +26,10 @@ export interface EmulatorOptions {
  */
 export class Emulator {
   readonly cache: ResponseCache;
+  /** Where the functions are extracted: one directory per load generation, each function in its own. */
+  readonly workDir: string;
   private current: EdgeEmulator;
-  private readonly workDir: string;
+  /** By identity (address, code hash, handler, timeout): what the current generation runs, nothing more. */
   private readonly loaded = new Map<string, LoadedLambda>();
   private generation = 0;
 
@@ -54,7 +56,10 @@ export class Emulator {
     return this.current.distribution;
   }
 
-  /** The synth output as it is now, keeping the cache; functions whose zip is unchanged stay loaded. */
+  /**
+   * The synth output as it is now, keeping the cache; functions whose zip is unchanged stay loaded,
+   * the others are unloaded and their files removed. A failed reload leaves the previous one running.
+   */
   reload(): EdgeEmulator {
     this.current = this.build();
     return this.current;
@@ -67,17 +72,38 @@ export class Emulator {
   private build(): EdgeEmulator {
     const distribution = loadDistribution(this.options.outdir, this.options.stack);
     this.generation += 1;
+    const generationDir = join(this.workDir, String(this.generation));
     const lambdas = new Map<string, LoadedLambda>();
-    for (const fn of distribution.lambdas.values()) {
-      const identity = `${fn.address}@${fn.sourceCodeHash}@${fn.handler}@${fn.timeoutSeconds}`;
-      let lambda = this.loaded.get(identity);
-      if (!lambda) {
-        lambda = loadLambda(fn, join(this.workDir, String(this.generation)), { logLevel: this.options.handlerLogLevel ?? "WARN" });
-        this.loaded.set(identity, lambda);
+    const used = new Set<string>();
+    const added: string[] = [];
+    let edge: EdgeEmulator;
+    try {
+      for (const fn of distribution.lambdas.values()) {
+        const identity = `${fn.address}@${fn.sourceCodeHash}@${fn.handler}@${fn.timeoutSeconds}`;
+        let lambda = this.loaded.get(identity);
+        if (!lambda) {
+          lambda = loadLambda(fn, generationDir, { logLevel: this.options.handlerLogLevel ?? "WARN" });
+          this.loaded.set(identity, lambda);
+          added.push(identity);
+        }
+        used.add(identity);
+        lambdas.set(fn.address, lambda);
       }
-      lambdas.set(fn.address, lambda);
+      edge = new EdgeEmulator({ distribution, lambdas, cache: this.cache });
+    } catch (error) {
+      for (const identity of added) this.loaded.delete(identity);
+      unloadDirectory(generationDir);
+      throw error;
     }
-    return new EdgeEmulator({ distribution, lambdas, cache: this.cache });
+    for (const [identity, lambda] of this.loaded) {
+      if (used.has(identity)) continue;
+      this.loaded.delete(identity);
+      unloadDirectory(lambda.taskRoot);
+    }
+    // Generations none of whose functions are still loaded.
+    const live = new Set([...this.loaded.values()].map((lambda) => dirname(lambda.taskRoot)));
+    for (const entry of readdirSync(this.workDir)) if (!live.has(join(this.workDir, entry))) rmSync(join(this.workDir, entry), { recursive: true, force: true });
+    return edge;
   }
 }
 
@@ -97,9 +123,44 @@ export interface ServeOptions extends EmulatorOptions {
   readonly watch?: { readonly intervalMs?: number; readonly onReload?: (error?: unknown) => void };
 }
 
+/**
+ * One JSON line per request on stdout, until stdout closes (`npm run serve | head`): then logging
+ * stops and serving goes on. `detach` removes the error listener.
+ */
+function stdoutLog(): { log: (entry: RequestLog) => void; detach: () => void } {
+  let open = true;
+  const onError = (error: NodeJS.ErrnoException) => {
+    if (open && error.code !== "EPIPE") process.stderr.write(`serve: request log stopped: ${error.message}\n`);
+    open = false;
+  };
+  process.stdout.on("error", onError);
+  return {
+    log: (entry) => {
+      if (open) process.stdout.write(`${JSON.stringify(entry)}\n`);
+    },
+    detach: () => process.stdout.off("error", onError),
+  };
+}
+
 /** Loads the stack and listens; rejects with the listen error (EADDRINUSE, ...) after cleaning up. */
 export async function serve(options: ServeOptions): Promise<RunningEmulator> {
-  const log = options.log ?? ((entry: RequestLog) => void process.stdout.write(`${JSON.stringify(entry)}\n`));
+  const stdout = options.log === undefined ? stdoutLog() : undefined;
+  try {
+    const running = await listenAndLoad(options, options.log ?? stdout?.log ?? (() => undefined));
+    return {
+      ...running,
+      close: async () => {
+        await running.close();
+        stdout?.detach();
+      },
+    };
+  } catch (error) {
+    stdout?.detach();
+    throw error;
+  }
+}
+
+async function listenAndLoad(options: ServeOptions, log: (entry: RequestLog) => void): Promise<RunningEmulator> {
   let loaded: Emulator | undefined;
   const server = createEdgeServer({ handle: (request) => (loaded as Emulator).edge.handle(request), log });
   const host = options.host ?? "127.0.0.1";

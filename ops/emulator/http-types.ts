@@ -28,6 +28,14 @@ export function setHeader(headers: HeaderList, name: string, value: string): Hea
   return rest;
 }
 
+/**
+ * A record keyed by names the viewer or a function chose: without a prototype, `__proto__`,
+ * `constructor` and the like are plain keys, and nothing reaches Object.prototype.
+ */
+export function nameRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** `Content-Type` from `content-type`: how Lambda@Edge fills in a header key left out. */
 export function canonicalHeaderName(lowerName: string): string {
   return lowerName.replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase());
@@ -46,7 +54,7 @@ export interface ViewerRequest {
   /** Bytes the viewer sent, which may exceed body.length. */
   readonly bodyBytes: number;
   readonly clientIp: string;
-  /** "1.1" or "2.0", for Via. */
+  /** "1.0", "1.1" or "2.0": for Via, and HTTP/1.0 gets no compression. */
   readonly httpVersion: string;
 }
 

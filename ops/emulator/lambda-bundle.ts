@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 import { unzipSync } from "fflate";
 import type { LambdaFunction } from "./distribution";
@@ -67,6 +67,24 @@ export function loadLambda(fn: LambdaFunction, workDir: string, options: { logLe
   };
 }
 
+/**
+ * Forgets the modules required from `dir` (require.cache and the requiring module's children, so they
+ * can be collected) and removes the directory. Natives stay loaded: a process cannot unload them.
+ */
+export function unloadDirectory(dir: string): void {
+  const roots = new Set([resolve(dir)]);
+  try {
+    roots.add(realpathSync(dir));
+  } catch {
+    // already gone
+  }
+  const under = (file: string) => [...roots].some((root) => file === root || file.startsWith(root + sep));
+  for (const file of Object.keys(require.cache)) if (under(file)) delete require.cache[file];
+  const children = (module as { children?: NodeJS.Module[] }).children;
+  if (children) for (let index = children.length - 1; index >= 0; index--) if (under(children[index].filename)) children.splice(index, 1);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 async function invoke(fn: LambdaFunction, handler: Handler, event: unknown, requestId: string): Promise<InvokeResult> {
   const deadline = Date.now() + fn.timeoutSeconds * 1000;
   const context = {
@@ -87,7 +105,8 @@ async function invoke(fn: LambdaFunction, handler: Handler, event: unknown, requ
   const run = new Promise<unknown>((resolveRun, reject) => {
     const callback = (error: unknown, value?: unknown) => (error ? reject(error) : resolveRun(value));
     try {
-      const returned = handler(event, context, callback);
+      // Lambda hands a handler the event freshly parsed from JSON: plain objects, nothing shared with the caller.
+      const returned = handler(JSON.parse(JSON.stringify(event)) as unknown, context, callback);
       if (returned !== undefined && typeof (returned as Promise<unknown>).then === "function") (returned as Promise<unknown>).then(resolveRun, reject);
       else if (handler.length < 3) resolveRun(returned);
     } catch (error) {

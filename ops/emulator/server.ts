@@ -36,6 +36,10 @@ export interface EdgeServerOptions {
 
 const MAX_LOGGED_URI = 512;
 
+function loggedUri(url: string): string {
+  return url.length > MAX_LOGGED_URI ? `${url.slice(0, MAX_LOGGED_URI)}...` : url;
+}
+
 function clientIpOf(socket: Socket): string {
   return (socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
 }
@@ -81,7 +85,19 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
       }
       if (received > BODY_DRAIN_LIMIT_BYTES && !closed) {
         closed = true;
+        const clientIp = clientIpOf(incoming.socket);
         incoming.socket.destroy();
+        options.log({
+          time: new Date().toISOString(),
+          clientIp,
+          method: incoming.method ?? "-",
+          uri: loggedUri(incoming.url ?? "/"),
+          status: 413,
+          result: "Error",
+          bytes: 0,
+          ms: Math.round((performance.now() - started) * 100) / 100,
+          error: `request body over ${BODY_DRAIN_LIMIT_BYTES} bytes: connection closed without an answer`,
+        });
       }
     });
     incoming.on("error", () => undefined);
@@ -99,7 +115,7 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
         body: Buffer.concat(chunks),
         bodyBytes: received,
         clientIp: clientIpOf(incoming.socket),
-        httpVersion: incoming.httpVersion === "2.0" ? "2.0" : "1.1",
+        httpVersion: incoming.httpVersion,
       };
       const logged = (response: EdgeResponse) =>
         options.log({
@@ -107,7 +123,7 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
           requestId: response.headers.find(({ name }) => name === "X-Amz-Cf-Id")?.value,
           clientIp: request.clientIp,
           method: request.method,
-          uri: url.length > MAX_LOGGED_URI ? `${url.slice(0, MAX_LOGGED_URI)}...` : url,
+          uri: loggedUri(url),
           status: response.status,
           result: response.resultType,
           behavior: response.detail.behavior,
@@ -123,23 +139,51 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
         rejectRaw(incoming.socket, 400, options.log, "HTTP/1.1 request without Host");
         return;
       }
-      options.handle(request).then(
-        (response) => {
-          const headers = [...flatHeaders(response.headers), "Content-Length", String(response.body.length)];
-          if (response.closeConnection) headers.push("Connection", "close");
-          if (response.statusText) outgoing.writeHead(response.status, response.statusText, headers);
-          else outgoing.writeHead(response.status, headers);
-          outgoing.end(request.method === "HEAD" ? undefined : response.body);
-          logged(response);
-        },
-        (error: unknown) => {
-          const message = error instanceof Error ? error.message : String(error);
-          const body = Buffer.from(`<html><body><h1>502 ERROR</h1><p>The request could not be satisfied.</p></body></html>\n`);
+      // CloudFront's answer when it cannot produce one: the edge failed, or its answer cannot be written.
+      const badGateway = (reason: string) => {
+        const body = Buffer.from(`<html><body><h1>502 ERROR</h1><p>The request could not be satisfied.</p></body></html>\n`);
+        const canAnswer = !outgoing.headersSent;
+        if (!canAnswer) outgoing.destroy();
+        else {
           outgoing.writeHead(502, "Bad Gateway", ["Content-Type", "text/html", "Content-Length", String(body.length), "X-Cache", "Error from cloudfront"]);
           outgoing.end(body);
-          options.log({ time: new Date().toISOString(), clientIp: request.clientIp, method: request.method, uri: url, status: 502, result: "Error", bytes: body.length, ms: 0, error: `emulator: ${message}` });
-        },
-      );
+        }
+        options.log({
+          time: new Date().toISOString(),
+          clientIp: request.clientIp,
+          method: request.method,
+          uri: loggedUri(url),
+          status: 502,
+          result: "Error",
+          bytes: canAnswer ? body.length : 0,
+          ms: Math.round((performance.now() - started) * 100) / 100,
+          error: reason,
+        });
+      };
+      options
+        .handle(request)
+        .then(
+          (response) => {
+            const headers = [...flatHeaders(response.headers), "Content-Length", String(response.body.length)];
+            if (response.closeConnection) headers.push("Connection", "close");
+            try {
+              // Node refuses what HTTP does not allow (a non-Latin-1 header value, a control character in the status text).
+              if (response.statusText) outgoing.writeHead(response.status, response.statusText, headers);
+              else outgoing.writeHead(response.status, headers);
+            } catch (error) {
+              badGateway(`the answer cannot be sent (${response.status} from ${response.detail.answeredBy ?? "cloudfront"}): ${(error as Error).message}`);
+              return;
+            }
+            outgoing.end(request.method === "HEAD" ? undefined : response.body);
+            logged(response);
+          },
+          (error: unknown) => badGateway(`emulator: ${error instanceof Error ? error.message : String(error)}`),
+        )
+        .catch((error: unknown) => {
+          // Writing or logging the answer failed; drop the connection rather than the server.
+          outgoing.destroy();
+          process.stderr.write(`serve: ${request.method} ${loggedUri(url)}: ${error instanceof Error ? error.message : String(error)}\n`);
+        });
     });
   });
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {

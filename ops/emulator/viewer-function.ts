@@ -1,5 +1,6 @@
 import { createContext, Script, type Context } from "node:vm";
 import type { ViewerFunction } from "./distribution";
+import { nameRecord } from "./http-types";
 
 /** CloudFront Functions' multi-value field: headers, query strings and cookies. */
 export interface FunctionField {
@@ -40,7 +41,7 @@ const TIME_LIMIT_MS = 100;
 
 /** Builds the querystring object CloudFront hands a function: raw (still percent-encoded) values, repeats folded into multiValue. */
 export function functionQuerystring(query: string): Record<string, FunctionField> {
-  const querystring: Record<string, FunctionField> = {};
+  const querystring = nameRecord<FunctionField>();
   for (const pair of query.split("&")) {
     if (pair === "") continue;
     const eq = pair.indexOf("=");
@@ -51,9 +52,10 @@ export function functionQuerystring(query: string): Record<string, FunctionField
   return querystring;
 }
 
+/** Adds one value under `name`; any name is an own key, so `__proto__` cannot reach a prototype. */
 export function addField(fields: Record<string, FunctionField>, name: string, value: string): void {
-  const field = fields[name];
-  if (!field) fields[name] = { value };
+  const field = Object.hasOwn(fields, name) ? fields[name] : undefined;
+  if (field === undefined) Object.defineProperty(fields, name, { value: { value }, enumerable: true, writable: true, configurable: true });
   else field.multiValue = [...(field.multiValue ?? [{ value: field.value }]), { value }];
 }
 
@@ -80,7 +82,7 @@ export function serializeQuerystring(querystring: FunctionRequest["querystring"]
  * like the CloudFront Functions runtime) and called per request with the CloudFront Functions event.
  */
 export class ViewerRequestRunner {
-  private readonly context: Context & { __event?: unknown; __result?: unknown; __logs: string[] };
+  private readonly context: Context & { __event?: string; __result?: unknown; __logs: string[] };
   private readonly call: Script;
 
   constructor(readonly fn: ViewerFunction) {
@@ -91,13 +93,15 @@ export class ViewerRequestRunner {
     if (typeof (this.context as { handler?: unknown }).handler !== "function") {
       throw new Error(`${fn.address}: the function code defines no handler(event)`);
     }
-    this.call = new Script("__result = handler(__event);", { filename: "call.js" });
+    // The event crosses as JSON, so the function gets objects of its own realm (as in CloudFront) and no
+    // reference to the emulator's objects or prototypes.
+    this.call = new Script("__result = handler(JSON.parse(__event));", { filename: "call.js" });
   }
 
   run(event: FunctionEvent): FunctionResult {
     const logs: string[] = [];
     this.context.__logs.length = 0;
-    this.context.__event = event;
+    this.context.__event = JSON.stringify(event);
     let result: unknown;
     try {
       this.call.runInContext(this.context, { timeout: TIME_LIMIT_MS });

@@ -27,9 +27,9 @@ export interface ViewerRequestModel {
  * here, so a model update changes every cache key and needs no invalidation; other versions pass
  * through for the origin's 404. A GET infer gets the canonical query, which drops unknown parameters.
  * A query that cannot be canonicalized is answered here with the origin's own 400, computed by the
- * same code, rather than sent on: CloudFront caches a 400 for the error caching TTL whatever its
- * Cache-Control says, and parameters outside the cache key (an unknown name that is not valid
- * percent-encoding, say) can make a failing query share the cache key of a valid one.
+ * same code, rather than sent on: parameters outside the cache key (an unknown name that is not valid
+ * percent-encoding, say) can make a failing query share the cache key of a valid one, and whatever
+ * reached the origin under that key could then be served to the valid query.
  */
 const HANDLER_SOURCE = `
 var MODEL_PATH = /^\\/v2\\/models\\/([^\\/]+)(?:\\/versions\\/([^\\/]+))?(\\/ready|\\/infer)?$/;

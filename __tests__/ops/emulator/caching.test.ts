@@ -48,6 +48,18 @@ describe("cache TTL", () => {
     expect(ttl(INFERENCE, 201, {})).toBe(0);
   });
 
+  it("always caches 404, 414 and 500-504; 400, 403, 405, 412 and 415 only with max-age or s-maxage", () => {
+    const tenSeconds = new Map<number, number>();
+    for (const status of [404, 414, 500, 501, 502, 503, 504]) expect(ttl(INFERENCE, status, {}, tenSeconds)).toBe(10);
+    for (const status of [400, 403, 405, 412, 415]) {
+      expect(ttl(INFERENCE, status, {}, tenSeconds)).toBe(0);
+      expect(ttl(INFERENCE, status, { "cache-control": "no-cache" }, tenSeconds)).toBe(0);
+      expect(ttl(INFERENCE, status, { "cache-control": "max-age=60" }, tenSeconds)).toBe(60);
+      expect(ttl(INFERENCE, status, { "cache-control": "s-maxage=0" }, tenSeconds)).toBe(10);
+    }
+    for (const status of [401, 406, 408, 409, 413, 416, 429, 505]) expect(ttl(INFERENCE, status, { "cache-control": "max-age=60" }, tenSeconds)).toBe(0);
+  });
+
   it("never caches under CachingDisabled", () => {
     expect(ttl(MANAGED_CACHE_POLICIES["4135ea2d-6df8-44a3-9df3-4b5a84be39ad"], 200, { "cache-control": "max-age=600" })).toBe(0);
   });
