@@ -32,3 +32,15 @@ export function synthWarnings(scope: IConstruct): string[] {
     .filter((entry) => entry.type === AnnotationMetadataEntryType.WARN)
     .map((entry) => String(entry.data));
 }
+
+/** The one entry of a synthesized block (the resources of one type, say), with its name; fails unless there is exactly one. */
+export function onlyEntry<T = Record<string, any>>(block: Record<string, T> | undefined): [string, T] {
+  const entries = Object.entries(block ?? {});
+  expect(entries).toHaveLength(1);
+  return entries[0];
+}
+
+/** The one resource of `type` in synthesized JSON, with its name. */
+export function onlyResource(json: Record<string, any>, type: string): [string, Record<string, any>] {
+  return onlyEntry<Record<string, any>>(json.resource?.[type]);
+}

@@ -3,7 +3,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { TerraformStack, Testing } from "cdktf";
-import { expectPrivateBucketBaseline, synthWarnings } from "./assertions";
+import { expectPrivateBucketBaseline, onlyEntry, synthWarnings } from "./assertions";
 import { DistributionAccessLogs, type DistributionAccessLogsProps } from "../../src/constructs/distribution-access-logs";
 import { addGuardrails } from "../../src/guardrails";
 import "cdktf/lib/testing/adapters/jest";
@@ -29,11 +29,6 @@ function setup(overrides: Partial<DistributionAccessLogsProps> = {}, region = "u
   return { stack, logs, text, json: JSON.parse(text) as Json };
 }
 
-function only(block: Record<string, Json> | undefined): [string, Json] {
-  const entries = Object.entries(block ?? {});
-  if (entries.length !== 1) throw new Error(`expected one block, found ${entries.length}`);
-  return entries[0];
-}
 
 function everyBlockProvider(json: Json): string[] {
   const blocks = [...Object.values(json.resource ?? {}), ...Object.values(json.data ?? {})] as Record<string, Json>[];
@@ -42,10 +37,10 @@ function everyBlockProvider(json: Json): string[] {
 
 describe("DistributionAccessLogs to S3 (the default)", () => {
   const { logs, text, json, stack } = setup();
-  const [sourceId] = only(json.resource.aws_cloudwatch_log_delivery_source);
-  const [bucketId] = only(json.resource.aws_s3_bucket);
-  const [destinationId, destination] = only(json.resource.aws_cloudwatch_log_delivery_destination);
-  const [, delivery] = only(json.resource.aws_cloudwatch_log_delivery);
+  const [sourceId] = onlyEntry(json.resource.aws_cloudwatch_log_delivery_source);
+  const [bucketId] = onlyEntry(json.resource.aws_s3_bucket);
+  const [destinationId, destination] = onlyEntry(json.resource.aws_cloudwatch_log_delivery_destination);
+  const [, delivery] = onlyEntry(json.resource.aws_cloudwatch_log_delivery);
   const bucketArn = `\${aws_s3_bucket.${bucketId}.arn}`;
   const sourceArn = `\${aws_cloudwatch_log_delivery_source.${sourceId}.arn}`;
 
@@ -70,7 +65,7 @@ describe("DistributionAccessLogs to S3 (the default)", () => {
   });
 
   it("connects source and destination only once the bucket policy allows the delivery", () => {
-    const [policyId] = only(json.resource.aws_s3_bucket_policy);
+    const [policyId] = onlyEntry(json.resource.aws_s3_bucket_policy);
     expect(delivery).toEqual({
       delivery_source_name: `\${aws_cloudwatch_log_delivery_source.${sourceId}.name}`,
       delivery_destination_arn: `\${aws_cloudwatch_log_delivery_destination.${destinationId}.arn}`,
@@ -80,7 +75,7 @@ describe("DistributionAccessLogs to S3 (the default)", () => {
   });
 
   it("lets delivery.logs.amazonaws.com write only for this account's delivery source, owner-enforced", () => {
-    const [, document] = only(json.data.aws_iam_policy_document);
+    const [, document] = onlyEntry(json.data.aws_iam_policy_document);
     const statements = document.statement as Json[];
     expect(statements.map((statement) => statement.sid)).toEqual(["DenyInsecureTransport", "AllowLogDeliveryWrite", "AllowLogDeliveryAclCheck"]);
     const onlyThisDelivery = [
@@ -106,7 +101,7 @@ describe("DistributionAccessLogs to S3 (the default)", () => {
   });
 
   it("expires logs after the retention, noncurrent copies a day later, and clears the delete markers", () => {
-    const [, lifecycle] = only(json.resource.aws_s3_bucket_lifecycle_configuration);
+    const [, lifecycle] = onlyEntry(json.resource.aws_s3_bucket_lifecycle_configuration);
     expect(lifecycle.rule).toEqual([
       {
         id: "expire-access-logs",
@@ -118,7 +113,7 @@ describe("DistributionAccessLogs to S3 (the default)", () => {
       },
       { id: "remove-expired-delete-markers", status: "Enabled", filter: [{}], expiration: [{ expired_object_delete_marker: true }] },
     ]);
-    const [versioningId] = only(json.resource.aws_s3_bucket_versioning);
+    const [versioningId] = onlyEntry(json.resource.aws_s3_bucket_versioning);
     expect(lifecycle.depends_on).toEqual([`aws_s3_bucket_versioning.${versioningId}`]);
   });
 
@@ -142,9 +137,9 @@ describe("DistributionAccessLogs to S3 (the default)", () => {
 
 describe("DistributionAccessLogs to CloudWatch Logs", () => {
   const { logs, text, json } = setup({ destination: "cloudwatch", retentionDays: 14 });
-  const [sourceId] = only(json.resource.aws_cloudwatch_log_delivery_source);
-  const [groupId] = only(json.resource.aws_cloudwatch_log_group);
-  const [policyId, policy] = only(json.resource.aws_cloudwatch_log_resource_policy);
+  const [sourceId] = onlyEntry(json.resource.aws_cloudwatch_log_delivery_source);
+  const [groupId] = onlyEntry(json.resource.aws_cloudwatch_log_group);
+  const [policyId, policy] = onlyEntry(json.resource.aws_cloudwatch_log_resource_policy);
 
   it("delivers to a vended-logs log group with retention, and creates no bucket", () => {
     expect(text).toHaveResourceWithProperties(CloudwatchLogGroup, {
@@ -152,7 +147,7 @@ describe("DistributionAccessLogs to CloudWatch Logs", () => {
       retention_in_days: 14,
       provider: "aws.us_east_1",
     });
-    const [, destination] = only(json.resource.aws_cloudwatch_log_delivery_destination);
+    const [, destination] = onlyEntry(json.resource.aws_cloudwatch_log_delivery_destination);
     expect(destination).toMatchObject({
       name: "edge-inference-dev-cloudfront-logs",
       output_format: "json",
@@ -180,7 +175,7 @@ describe("DistributionAccessLogs to CloudWatch Logs", () => {
         },
       ],
     });
-    const [, delivery] = only(json.resource.aws_cloudwatch_log_delivery);
+    const [, delivery] = onlyEntry(json.resource.aws_cloudwatch_log_delivery);
     expect(delivery.depends_on).toEqual([`aws_cloudwatch_log_resource_policy.${policyId}`]);
   });
 });
@@ -214,9 +209,9 @@ describe("DistributionAccessLogs misuse", () => {
   it("fits the longest name the config allows (appName and environment) into the bucket prefix", () => {
     const name = `${"a".repeat(32)}-${"b".repeat(10)}`;
     const { json } = setup({ name });
-    const [, bucket] = only(json.resource.aws_s3_bucket);
+    const [, bucket] = onlyEntry(json.resource.aws_s3_bucket);
     expect(bucket.bucket_prefix).toBe(`${"a".repeat(28)}-cf-logs-`);
-    const [, source] = only(json.resource.aws_cloudwatch_log_delivery_source);
+    const [, source] = onlyEntry(json.resource.aws_cloudwatch_log_delivery_source);
     expect(source.name).toBe(`${name}-cloudfront`);
   });
 

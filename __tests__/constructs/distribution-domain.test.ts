@@ -9,6 +9,7 @@ import {
 } from "../../src/constructs/distribution-domain";
 import "cdktf/lib/testing/adapters/jest";
 import { problemsOf } from "../problems";
+import { onlyEntry } from "./assertions";
 
 type Json = Record<string, any>;
 
@@ -29,11 +30,6 @@ function synthesized(stack: TerraformStack): Json {
   return JSON.parse(Testing.synth(stack, true)) as Json;
 }
 
-function only(block: Record<string, Json> | undefined): [string, Json] {
-  const entries = Object.entries(block ?? {});
-  if (entries.length !== 1) throw new Error(`expected one block, found ${entries.length}`);
-  return entries[0];
-}
 
 describe("DistributionCertificate", () => {
   const { stack, domain } = setup();
@@ -41,10 +37,10 @@ describe("DistributionCertificate", () => {
   new TerraformOutput(stack, "acm_certificate_arn", { value: domain.acmCertificateArn });
   const text = Testing.synth(stack, true);
   const json = JSON.parse(text) as Json;
-  const [zoneId] = only(json.data.aws_route53_zone);
-  const [certificateId] = only(json.resource.aws_acm_certificate);
-  const [recordId, record] = only(json.resource.aws_route53_record);
-  const [validationId, validation] = only(json.resource.aws_acm_certificate_validation);
+  const [zoneId] = onlyEntry(json.data.aws_route53_zone);
+  const [certificateId] = onlyEntry(json.resource.aws_acm_certificate);
+  const [recordId, record] = onlyEntry(json.resource.aws_route53_record);
+  const [validationId, validation] = onlyEntry(json.resource.aws_acm_certificate_validation);
 
   it("looks the public hosted zone up by name, through the us-east-1 provider", () => {
     expect(text).toHaveDataSourceWithProperties(DataAwsRoute53Zone, { name: "example.com", private_zone: false, provider: "aws.us_east_1" });
@@ -97,7 +93,7 @@ describe("DistributionCertificate alias records", () => {
     const { stack, domain } = setup();
     const records = domain.addAliasRecords({ domainName: "d111111abcdef8.cloudfront.net", hostedZoneId: CLOUDFRONT_HOSTED_ZONE_ID });
     const json = synthesized(stack);
-    const [zoneId] = only(json.data.aws_route53_zone);
+    const [zoneId] = onlyEntry(json.data.aws_route53_zone);
     const aliases = Object.values(json.resource.aws_route53_record as Record<string, Json>).filter((entry) => entry.alias);
     expect(aliases.map((entry) => entry.type).sort()).toEqual(["A", "AAAA"]);
     for (const entry of aliases) {

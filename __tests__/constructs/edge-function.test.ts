@@ -12,6 +12,7 @@ import { EdgeInferenceFunction, edgeFunctionCode, type EdgeInferenceFunctionProp
 import { addGuardrails } from "../../src/guardrails";
 import { ProblemsError } from "../../src/problems";
 import "cdktf/lib/testing/adapters/jest";
+import { onlyResource } from "./assertions";
 
 const MiB = 1024 * 1024;
 const ACCOUNT = "111111111111";
@@ -64,11 +65,6 @@ function synthesized(options: BuildOptions = {}) {
   return { stack, fn, text, json: JSON.parse(text) as Record<string, any> };
 }
 
-function only(json: Record<string, any>, type: string): [string, Record<string, any>] {
-  const entries = Object.entries(json.resource[type] ?? {});
-  expect(entries).toHaveLength(1);
-  return entries[0] as [string, Record<string, any>];
-}
 
 function problemsOf(options: BuildOptions): readonly string[] {
   try {
@@ -102,7 +98,7 @@ describe("EdgeInferenceFunction", () => {
       publish: true,
       source_code_hash: zipHash,
     });
-    const [, lambda] = only(json, "aws_lambda_function");
+    const [, lambda] = onlyResource(json, "aws_lambda_function");
     expect(lambda.filename).toMatch(/edge\.zip$/);
     for (const unsupported of ["environment", "layers", "tracing_config", "vpc_config", "dead_letter_config", "reserved_concurrent_executions"]) {
       expect(lambda[unsupported]).toBeUndefined();
@@ -111,14 +107,14 @@ describe("EdgeInferenceFunction", () => {
 
   test("skip_destroy keeps terraform destroy from failing on CloudFront replicas, with no other lifecycle", () => {
     const { json } = synthesized();
-    const [, lambda] = only(json, "aws_lambda_function");
+    const [, lambda] = onlyResource(json, "aws_lambda_function");
     expect(lambda.skip_destroy).toBe(true);
     expect(lambda.lifecycle).toBeUndefined();
   });
 
   test("the role is trusted by lambda and edgelambda, with no managed policies", () => {
     const { json } = synthesized();
-    const [, role] = only(json, "aws_iam_role");
+    const [, role] = onlyResource(json, "aws_iam_role");
     expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
       { Effect: "Allow", Principal: { Service: ["edgelambda.amazonaws.com", "lambda.amazonaws.com"] }, Action: "sts:AssumeRole" },
     ]);
@@ -130,7 +126,7 @@ describe("EdgeInferenceFunction", () => {
     const { json } = synthesized();
     const logGroups = json.resource.aws_cloudwatch_log_group as Record<string, any>;
     const ownGroup = Object.keys(logGroups).find((key) => logGroups[key].name === `/aws/lambda/${NAME}`)!;
-    const [, policy] = only(json, "aws_iam_role_policy");
+    const [, policy] = onlyResource(json, "aws_iam_role_policy");
     expect(JSON.parse(policy.policy).Statement).toEqual([
       {
         Sid: "WriteOwnLogs",
@@ -152,9 +148,9 @@ describe("EdgeInferenceFunction", () => {
     for (const name of [`/aws/lambda/${NAME}`, `/aws/lambda/us-east-1.${NAME}`]) {
       expect(text).toHaveResourceWithProperties(CloudwatchLogGroup, { name, retention_in_days: 14 });
     }
-    const [, lambda] = only(json, "aws_lambda_function");
+    const [, lambda] = onlyResource(json, "aws_lambda_function");
     const groups = Object.keys(json.resource.aws_cloudwatch_log_group).map((key) => `aws_cloudwatch_log_group.${key}`);
-    const policy = `aws_iam_role_policy.${only(json, "aws_iam_role_policy")[0]}`;
+    const policy = `aws_iam_role_policy.${onlyResource(json, "aws_iam_role_policy")[0]}`;
     expect(lambda.depends_on).toEqual(expect.arrayContaining([...groups, policy]));
   });
 
@@ -162,7 +158,7 @@ describe("EdgeInferenceFunction", () => {
     const { stack, fn, json } = synthesized();
     expect(fn.function).toBeInstanceOf(LambdaFunction);
     expect(fn.role).toBeInstanceOf(IamRole);
-    const [address] = only(json, "aws_lambda_function");
+    const [address] = onlyResource(json, "aws_lambda_function");
     const resolve = (value: string) => Tokenization.resolve(value, { scope: stack, resolver: new DefaultTokenResolver(new StringConcat()) });
     expect(resolve(fn.qualifiedArn)).toBe(`\${aws_lambda_function.${address}.qualified_arn}`);
     expect(resolve(fn.arn)).toBe(`\${aws_lambda_function.${address}.arn}`);

@@ -19,6 +19,7 @@ import { RegionalFunction } from "../../src/constructs/regional-function";
 import { OPEN_INFERENCE_ROUTES } from "../../src/defaults/api-gateway";
 // Brings the cdktf jest matcher types (registered at runtime by __tests__/setup.ts) into scope.
 import "cdktf/lib/testing/adapters/jest";
+import { onlyResource } from "./assertions";
 
 const INVOKE_ARN =
   "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:edge-inference-dev-regional/invocations";
@@ -63,17 +64,12 @@ function resourcesOf(json: Json, type: string): [string, Json][] {
   return Object.entries(json.resource[type] ?? {}) as [string, Json][];
 }
 
-function only(json: Json, type: string): [string, Json] {
-  const found = resourcesOf(json, type);
-  expect(found).toHaveLength(1);
-  return found[0];
-}
 
 const ref = (type: string, name: string, attribute: string) => `\${${type}.${name}.${attribute}}`;
 
 /** Rebuilds "METHOD /path" for every method from the synthesized parent_id/path_part links. */
 function synthesizedRoutes(json: Json): string[] {
-  const [restApiName] = only(json, "aws_api_gateway_rest_api");
+  const [restApiName] = onlyResource(json, "aws_api_gateway_rest_api");
   const resources = new Map(resourcesOf(json, "aws_api_gateway_resource"));
   const pathOf = (resourceIdRef: string): string => {
     if (resourceIdRef === ref("aws_api_gateway_rest_api", restApiName, "root_resource_id")) return "";
@@ -141,8 +137,8 @@ describe("InferenceApi", () => {
 
   test("stage has X-Ray on and JSON access logs to a log group with retention", () => {
     const { synthesized, json } = build();
-    const [deploymentName] = only(json, "aws_api_gateway_deployment");
-    const [, stage] = only(json, "aws_api_gateway_stage");
+    const [deploymentName] = onlyResource(json, "aws_api_gateway_deployment");
+    const [, stage] = onlyResource(json, "aws_api_gateway_stage");
     expect(stage.stage_name).toBe("live");
     expect(stage.xray_tracing_enabled).toBe(true);
     expect(stage.deployment_id).toBe(ref("aws_api_gateway_deployment", deploymentName, "id"));
@@ -162,7 +158,7 @@ describe("InferenceApi", () => {
     expect(format).not.toMatch(/requestBody|\$input|\$context\.requestOverride/);
 
     expect(synthesized).toHaveResourceWithProperties(CloudwatchLogGroup, {
-      name: "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api." + only(json, "aws_api_gateway_rest_api")[0] + ".id}/live",
+      name: "API-Gateway-Execution-Logs_${aws_api_gateway_rest_api." + onlyResource(json, "aws_api_gateway_rest_api")[0] + ".id}/live",
       retention_in_days: 14,
     });
   });
@@ -183,7 +179,7 @@ describe("InferenceApi", () => {
 
   test("deployment is replaced before destroy, after every method and integration exists", () => {
     const { json } = build();
-    const [, deployment] = only(json, "aws_api_gateway_deployment");
+    const [, deployment] = onlyResource(json, "aws_api_gateway_deployment");
     expect(deployment.lifecycle).toEqual({ create_before_destroy: true });
     expect(deployment.triggers.definition).toMatch(/^[0-9a-f]{64}$/);
     expect(deployment.triggers.backend).toBe(INVOKE_ARN);
@@ -198,7 +194,7 @@ describe("InferenceApi", () => {
 
   test("deployment trigger is stable across synths and changes with the API definition", () => {
     const triggerOf = (overrides: Partial<InferenceApiProps> = {}) =>
-      only(build(overrides).json, "aws_api_gateway_deployment")[1].triggers.definition as string;
+      onlyResource(build(overrides).json, "aws_api_gateway_deployment")[1].triggers.definition as string;
     const baseline = triggerOf();
     expect(triggerOf()).toBe(baseline);
     expect(triggerOf({ routes: [...OPEN_INFERENCE_ROUTES].reverse() })).toBe(baseline);
@@ -213,9 +209,9 @@ describe("InferenceApi", () => {
 
   test("an AWS-generated API key in a usage plan on this stage", () => {
     const { synthesized, json } = build();
-    const [restApiName] = only(json, "aws_api_gateway_rest_api");
-    const [stageName] = only(json, "aws_api_gateway_stage");
-    const [apiKeyName, apiKey] = only(json, "aws_api_gateway_api_key");
+    const [restApiName] = onlyResource(json, "aws_api_gateway_rest_api");
+    const [stageName] = onlyResource(json, "aws_api_gateway_stage");
+    const [apiKeyName, apiKey] = onlyResource(json, "aws_api_gateway_api_key");
     expect(apiKey.enabled).toBe(true);
     expect(apiKey.value).toBeUndefined();
     expect(synthesized).toHaveResourceWithProperties(ApiGatewayUsagePlan, {
@@ -224,7 +220,7 @@ describe("InferenceApi", () => {
       ],
       throttle_settings: { rate_limit: 50, burst_limit: 100 },
     });
-    const [usagePlanName] = only(json, "aws_api_gateway_usage_plan");
+    const [usagePlanName] = onlyResource(json, "aws_api_gateway_usage_plan");
     expect(synthesized).toHaveResourceWithProperties(ApiGatewayUsagePlanKey, {
       key_id: ref("aws_api_gateway_api_key", apiKeyName, "id"),
       key_type: "API_KEY",
@@ -235,7 +231,7 @@ describe("InferenceApi", () => {
 
   test("Lambda may be invoked by this API's stage only", () => {
     const { synthesized, json } = build();
-    const [restApiName] = only(json, "aws_api_gateway_rest_api");
+    const [restApiName] = onlyResource(json, "aws_api_gateway_rest_api");
     expect(synthesized).toHaveResourceWithProperties(LambdaPermission, {
       action: "lambda:InvokeFunction",
       function_name: "edge-inference-dev-regional",
@@ -246,7 +242,7 @@ describe("InferenceApi", () => {
 
   test("the CloudWatch role setting: created on request, then the stage waits for it", () => {
     const { synthesized, json } = build();
-    const [roleName, role] = only(json, "aws_iam_role");
+    const [roleName, role] = onlyResource(json, "aws_iam_role");
     expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "apigateway.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
@@ -256,8 +252,8 @@ describe("InferenceApi", () => {
     expect(synthesized).toHaveResourceWithProperties(ApiGatewayAccount, {
       cloudwatch_role_arn: ref("aws_iam_role", roleName, "arn"),
     });
-    const [accountName] = only(json, "aws_api_gateway_account");
-    expect(only(json, "aws_api_gateway_stage")[1].depends_on).toContain(`aws_api_gateway_account.${accountName}`);
+    const [accountName] = onlyResource(json, "aws_api_gateway_account");
+    expect(onlyResource(json, "aws_api_gateway_stage")[1].depends_on).toContain(`aws_api_gateway_account.${accountName}`);
     expect(synthesized).not.toMatch(/FullAccess/);
 
     const shared = build({ cloudWatchRole: "already-configured" });
@@ -278,7 +274,7 @@ describe("InferenceApi", () => {
 
   test("exposes the CloudFront origin: execute-api host and stage path", () => {
     const { json, api } = build();
-    const [restApiName] = only(json, "aws_api_gateway_rest_api");
+    const [restApiName] = onlyResource(json, "aws_api_gateway_rest_api");
     expect(json.output.origin_domain.value).toBe(
       `${ref("aws_api_gateway_rest_api", restApiName, "id")}.execute-api.${ref("aws_api_gateway_rest_api", restApiName, "region")}.amazonaws.com`,
     );
@@ -296,7 +292,7 @@ describe("InferenceApi", () => {
     const off = build({ executionLoggingLevel: "OFF" });
     const groups = resourcesOf(off.json, "aws_cloudwatch_log_group").map(([, group]) => group.name as string);
     expect(groups).toEqual(["/aws/apigateway/edge-inference-dev/live/access"]);
-    expect(only(off.json, "aws_api_gateway_method_settings")[1].settings).toMatchObject({ logging_level: "OFF", data_trace_enabled: false });
+    expect(onlyResource(off.json, "aws_api_gateway_method_settings")[1].settings).toMatchObject({ logging_level: "OFF", data_trace_enabled: false });
   });
 
   test("misuse fails synth once, one line per problem", () => {
@@ -356,11 +352,11 @@ describe("InferenceApi", () => {
         cloudWatchRole: "already-configured",
       });
       const json = JSON.parse(Testing.synth(stack, true)) as Json;
-      const [functionName] = only(json, "aws_lambda_function");
+      const [functionName] = onlyResource(json, "aws_lambda_function");
       const invokeArn = ref("aws_lambda_function", functionName, "invoke_arn");
       for (const [, integration] of resourcesOf(json, "aws_api_gateway_integration")) expect(integration.uri).toBe(invokeArn);
-      expect(only(json, "aws_api_gateway_deployment")[1].triggers.backend).toBe(invokeArn);
-      expect(only(json, "aws_lambda_permission")[1].function_name).toBe(ref("aws_lambda_function", functionName, "function_name"));
+      expect(onlyResource(json, "aws_api_gateway_deployment")[1].triggers.backend).toBe(invokeArn);
+      expect(onlyResource(json, "aws_lambda_permission")[1].function_name).toBe(ref("aws_lambda_function", functionName, "function_name"));
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }

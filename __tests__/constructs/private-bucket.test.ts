@@ -8,7 +8,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { TerraformStack, Testing } from "cdktf";
-import { expectAllPublicAccessBlocked, synthWarnings } from "./assertions";
+import { expectAllPublicAccessBlocked, onlyEntry, synthWarnings } from "./assertions";
 import { PrivateBucket, type PrivateBucketProps } from "../../src/constructs/private-bucket";
 
 const KMS_KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -33,14 +33,9 @@ function synthesized(stack: TerraformStack) {
   return JSON.parse(Testing.synth(stack, true));
 }
 
-function only<T>(block: Record<string, T> | undefined, what: string): T {
-  const values = Object.values(block ?? {});
-  if (values.length !== 1) throw new Error(`expected exactly one ${what}, found ${values.length}`);
-  return values[0];
-}
 
 function policyStatements(stack: TerraformStack): SynthesizedStatement[] {
-  return only<{ statement: SynthesizedStatement[] }>(synthesized(stack).data?.aws_iam_policy_document, "policy document").statement;
+  return onlyEntry<{ statement: SynthesizedStatement[] }>(synthesized(stack).data?.aws_iam_policy_document)[1].statement;
 }
 
 
@@ -60,10 +55,7 @@ describe("PrivateBucket secure defaults", () => {
     expect(synth).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
       rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }],
     });
-    const encryption = only<{ rule: Record<string, unknown>[] }>(
-      JSON.parse(synth).resource.aws_s3_bucket_server_side_encryption_configuration,
-      "encryption configuration",
-    );
+    const encryption = onlyEntry<{ rule: Record<string, unknown>[] }>(JSON.parse(synth).resource.aws_s3_bucket_server_side_encryption_configuration)[1];
     expect(encryption.rule[0]).not.toHaveProperty("bucket_key_enabled");
   });
 
@@ -77,7 +69,7 @@ describe("PrivateBucket secure defaults", () => {
 
   it("has one bucket policy, built from the policy document and applied after the public access block", () => {
     const resources = JSON.parse(synth).resource;
-    const policy = only<{ policy: string; depends_on: string[] }>(resources.aws_s3_bucket_policy, "bucket policy");
+    const policy = onlyEntry<{ policy: string; depends_on: string[] }>(resources.aws_s3_bucket_policy)[1];
     const documentName = Object.keys(JSON.parse(synth).data.aws_iam_policy_document)[0];
     const blockName = Object.keys(resources.aws_s3_bucket_public_access_block)[0];
     expect(policy.policy).toBe(`\${data.aws_iam_policy_document.${documentName}.json}`);
@@ -101,7 +93,7 @@ describe("PrivateBucket secure defaults", () => {
 
   it("has no lifecycle configuration and no prevent_destroy unless asked", () => {
     expect(synth).not.toHaveResource(S3BucketLifecycleConfiguration);
-    expect(only<Record<string, unknown>>(JSON.parse(synth).resource.aws_s3_bucket, "bucket")).not.toHaveProperty("lifecycle");
+    expect(onlyEntry<Record<string, unknown>>(JSON.parse(synth).resource.aws_s3_bucket)[1]).not.toHaveProperty("lifecycle");
   });
 
   it("emits no warnings", () => {
@@ -120,7 +112,7 @@ describe("PrivateBucket options", () => {
 
   it("uses bucket_prefix and leaves bucket unset when given a prefix", () => {
     const { stack } = stackWith({ bucketPrefix: "data-" });
-    const bucket = only<Record<string, unknown>>(synthesized(stack).resource.aws_s3_bucket, "bucket");
+    const bucket = onlyEntry<Record<string, unknown>>(synthesized(stack).resource.aws_s3_bucket)[1];
     expect(bucket.bucket_prefix).toBe("data-");
     expect(bucket).not.toHaveProperty("bucket");
   });
@@ -141,7 +133,7 @@ describe("PrivateBucket options", () => {
       ],
     });
     const resources = JSON.parse(synth).resource;
-    const lifecycle = only<{ depends_on: string[] }>(resources.aws_s3_bucket_lifecycle_configuration, "lifecycle configuration");
+    const lifecycle = onlyEntry<{ depends_on: string[] }>(resources.aws_s3_bucket_lifecycle_configuration)[1];
     expect(lifecycle.depends_on).toEqual([`aws_s3_bucket_versioning.${Object.keys(resources.aws_s3_bucket_versioning)[0]}`]);
   });
 

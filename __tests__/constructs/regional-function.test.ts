@@ -12,6 +12,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { RegionalFunction, type RegionalFunctionProps } from "../../src/constructs/regional-function";
 // Brings the cdktf jest matcher types (registered at runtime by __tests__/setup.ts) into scope.
 import "cdktf/lib/testing/adapters/jest";
+import { onlyResource } from "./assertions";
 
 const MODEL_READ = {
   actions: ["s3:GetObject"],
@@ -52,11 +53,6 @@ function build(overrides: Partial<RegionalFunctionProps> = {}) {
   return { stack, fn, synthesized, json: JSON.parse(synthesized) as Record<string, any> };
 }
 
-function only(json: Record<string, any>, type: string): Record<string, any> {
-  const resources = Object.values(json.resource[type] ?? {});
-  expect(resources).toHaveLength(1);
-  return resources[0] as Record<string, any>;
-}
 
 describe("RegionalFunction", () => {
   test("runs nodejs22.x on x86_64 with X-Ray, from the zip and its real hash", () => {
@@ -71,7 +67,7 @@ describe("RegionalFunction", () => {
       source_code_hash: zipHash,
       tracing_config: { mode: "Active" },
     });
-    const lambda = only(json, "aws_lambda_function");
+    const lambda = onlyResource(json, "aws_lambda_function")[1];
     expect(lambda.filename).toMatch(/regional\.zip$/);
     expect(lambda.environment).toBeUndefined();
     expect(lambda.reserved_concurrent_executions).toBeUndefined();
@@ -85,14 +81,14 @@ describe("RegionalFunction", () => {
     });
     const logGroupAddress = `aws_cloudwatch_log_group.${Object.keys(json.resource.aws_cloudwatch_log_group)[0]}`;
     const policyAddress = `aws_iam_role_policy.${Object.keys(json.resource.aws_iam_role_policy)[0]}`;
-    const lambda = only(json, "aws_lambda_function");
+    const lambda = onlyResource(json, "aws_lambda_function")[1];
     expect(lambda.depends_on).toEqual(expect.arrayContaining([logGroupAddress, policyAddress]));
     expect(lambda.logging_config).toEqual({ log_format: "Text", log_group: `\${${logGroupAddress}.name}` });
   });
 
   test("role is trusted by Lambda only and grants exactly logs, X-Ray and model reads", () => {
     const { json } = build();
-    const role = only(json, "aws_iam_role");
+    const role = onlyResource(json, "aws_iam_role")[1];
     expect(role.managed_policy_arns).toBeUndefined();
     const trust = JSON.parse(role.assume_role_policy);
     expect(trust.Statement).toEqual([
@@ -101,7 +97,7 @@ describe("RegionalFunction", () => {
     expect(json.resource.aws_iam_role_policy_attachment).toBeUndefined();
 
     const logGroupAddress = `aws_cloudwatch_log_group.${Object.keys(json.resource.aws_cloudwatch_log_group)[0]}`;
-    const policy = JSON.parse(only(json, "aws_iam_role_policy").policy);
+    const policy = JSON.parse(onlyResource(json, "aws_iam_role_policy")[1].policy);
     expect(policy.Statement).toEqual([
       {
         Sid: "WriteOwnLogs",
@@ -134,7 +130,7 @@ describe("RegionalFunction", () => {
       environment: { variables: { POWERTOOLS_SERVICE_NAME: "inference" } },
       reserved_concurrent_executions: 20,
     });
-    const role = only(json, "aws_iam_role");
+    const role = onlyResource(json, "aws_iam_role")[1];
     expect(role.permissions_boundary).toBe("arn:aws:iam::111111111111:policy/boundary");
     expect(JSON.parse(role.assume_role_policy).Statement[0].Condition).toEqual({
       StringEquals: { "aws:SourceAccount": "111111111111" },

@@ -6,6 +6,7 @@ import { ViewerRequestFunction, type ViewerRequestFunctionProps } from "../../sr
 import { PROJECT_ROOT } from "../build/temp-project";
 import "cdktf/lib/testing/adapters/jest";
 import { problemsOf } from "../problems";
+import { onlyResource } from "./assertions";
 
 const NAME = "edge-inference-dev-viewer-request";
 const IRIS = { name: "iris", version: "1", queryInputs: [{ name: "features", datatype: "FP32", elements: 4 }] };
@@ -26,11 +27,6 @@ function build(overrides: Partial<ViewerRequestFunctionProps> = {}) {
   return { stack, fn, synthesized, json: JSON.parse(synthesized) as Record<string, any> };
 }
 
-function only(json: Record<string, any>, type: string): Record<string, any> {
-  const resources = Object.values(json.resource[type] ?? {});
-  expect(resources).toHaveLength(1);
-  return resources[0] as Record<string, any>;
-}
 
 describe("ViewerRequestFunction", () => {
   test("is a published cloudfront-js-2.0 function whose code is the generated code, byte for byte", () => {
@@ -41,14 +37,14 @@ describe("ViewerRequestFunction", () => {
       publish: true,
       comment: "Versioned cache keys and the canonical GET query",
     });
-    const fn = only(json, "aws_cloudfront_function");
+    const fn = onlyResource(json, "aws_cloudfront_function")[1];
     expect(fn.code).toBe(code);
     expect(fn.key_value_store_associations).toBeUndefined();
   });
 
   test("uses the provider it is given", () => {
     const { json } = build();
-    expect(only(json, "aws_cloudfront_function").provider).toBe("aws.us_east_1");
+    expect(onlyResource(json, "aws_cloudfront_function")[1].provider).toBe("aws.us_east_1");
   });
 
   test("exposes its ARN and a viewer-request association for the distribution's behaviors", () => {
@@ -71,8 +67,8 @@ describe("ViewerRequestFunction", () => {
 
   test("a model update changes the code, so Terraform republishes the function", () => {
     const updated = generateViewerRequestCode(PROJECT_ROOT, [{ ...IRIS, version: "2" }]);
-    const before = only(build().json, "aws_cloudfront_function");
-    const after = only(build({ code: updated }).json, "aws_cloudfront_function");
+    const before = onlyResource(build().json, "aws_cloudfront_function")[1];
+    const after = onlyResource(build({ code: updated }).json, "aws_cloudfront_function")[1];
     expect(after.code).not.toBe(before.code);
     expect(after.code).toContain('"2"');
     expect(after.publish).toBe(true);
