@@ -2,8 +2,8 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import type { CloudfrontDistributionOrderedCacheBehaviorLambdaFunctionAssociation } from "@cdktf/provider-aws/lib/cloudfront-distribution";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import type { HandlerAsset } from "../build/asset";
@@ -11,7 +11,7 @@ import { formatBytes } from "../build/size-budget";
 import type { HandlerBundle } from "../build/types";
 import { CLOUDFRONT_CONTROL_REGION } from "../config/regions";
 import { LOG_RETENTION_DAYS } from "../config/schema";
-import { allowPolicy, logWriteStatement } from "../defaults/iam";
+import { logWriteStatement } from "../defaults/iam";
 import {
   EDGE_EVENT_TYPES,
   EDGE_FUNCTION_DEFAULTS,
@@ -19,11 +19,14 @@ import {
   edgeReplicaLogGroupName,
   edgeReplicaLogStatement,
   edgeTrustPolicy,
+  FUNCTION_NAME_PATTERN,
+  functionCodeProblems,
   lambdaLogGroupName,
   type EdgeEventType,
 } from "../defaults/lambda";
 import { declareEdgeFunction, EDGE_FIXES, RULES } from "../guardrails";
 import { ProblemsError } from "../problems";
+import { addExecutionRole } from "./execution-role";
 import type { FunctionCode } from "./regional-function";
 
 /** The edge zip, with its size: Lambda@Edge limits the compressed size per event type. */
@@ -64,8 +67,6 @@ export interface EdgeInferenceFunctionProps {
 
 type LambdaFunctionAssociation = CloudfrontDistributionOrderedCacheBehaviorLambdaFunctionAssociation;
 
-const BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
-const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const ACCOUNT_ID = /^\d{12}$/;
 
 function known<T>(value: T): boolean {
@@ -131,22 +132,17 @@ export class EdgeInferenceFunction extends Construct {
       retentionInDays: logRetentionDays,
     });
 
-    this.role = new IamRole(this, "role", {
+    ({ role: this.role, rolePolicy: this.rolePolicy } = addExecutionRole(this, {
       provider,
-      name: functionName,
+      functionName,
       description: `Execution role of Lambda@Edge function ${functionName}`,
       assumeRolePolicy: edgeTrustPolicy(),
-      permissionsBoundary: props.permissionsBoundaryArn,
-    });
-    this.rolePolicy = new IamRolePolicy(this, "role-policy", {
-      provider,
-      name: "execution",
-      role: this.role.id,
-      policy: allowPolicy([
+      permissionsBoundaryArn: props.permissionsBoundaryArn,
+      statements: [
         { sid: "WriteOwnLogs", ...logWriteStatement(this.logGroup.arn) },
         { sid: "WriteReplicaLogs", ...edgeReplicaLogStatement(props.account, functionName) },
-      ]),
-    });
+      ],
+    }));
 
     this.function = new LambdaFunction(this, "function", {
       provider,
@@ -223,14 +219,9 @@ export class EdgeInferenceFunction extends Construct {
     } else if (zipBytes > limits.maxZipBytes) {
       add(RULES.edgeZipSize, `the zip is ${formatBytes(zipBytes)}, over the Lambda@Edge ${eventType} limit of ${formatBytes(limits.maxZipBytes)}; ${EDGE_FIXES.zipSize}`);
     }
-    if (known(filename) && filename.trim() === "") {
-      add("lambda/code", "code.filename is empty; pass the zip's asset path from the build step");
-    }
-    if (known(sourceCodeHash) && !BASE64_SHA256.test(sourceCodeHash)) {
-      add("lambda/code", `code.sourceCodeHash "${sourceCodeHash}" is not a base64 sha256 (44 characters ending in '='); pass HandlerBundle.sourceCodeHash`);
-    }
+    for (const problem of functionCodeProblems({ filename, sourceCodeHash }, (value) => !known(value))) add("lambda/code", problem);
 
-    if (known(props.functionName) && !FUNCTION_NAME.test(props.functionName)) {
+    if (known(props.functionName) && !FUNCTION_NAME_PATTERN.test(props.functionName)) {
       add("lambda/function-name", `functionName "${props.functionName}" must be 1-64 characters of A-Z, a-z, 0-9, '-' or '_'`);
     }
     if (known(props.account) && !ACCOUNT_ID.test(props.account)) {

@@ -1,18 +1,18 @@
 import { Annotations, Token, type TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import type { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import type { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import {
-  allowPolicy,
   logWriteStatement,
   serviceTrustPolicy,
   statementProblems,
   XRAY_WRITE_STATEMENT,
   type PolicyStatement,
 } from "../defaults/iam";
-import { functionSettingsProblems, lambdaLogGroupName, REGIONAL_FUNCTION_DEFAULTS } from "../defaults/lambda";
+import { functionCodeProblems, functionSettingsProblems, lambdaLogGroupName, REGIONAL_FUNCTION_DEFAULTS } from "../defaults/lambda";
+import { addExecutionRole } from "./execution-role";
 
 /** A deterministic deployment zip produced by the build. */
 export interface FunctionCode {
@@ -41,8 +41,6 @@ export interface RegionalFunctionProps {
   readonly provider?: TerraformProvider;
 }
 
-const BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
-
 /**
  * The regional inference Lambda: nodejs22.x on x86_64 with X-Ray, its own log group with retention,
  * and a role that can write to that group, send traces and read models, nothing more.
@@ -62,14 +60,7 @@ export class RegionalFunction extends Construct {
       ...functionSettingsProblems(props, (value) => Token.isUnresolved(value)),
       ...statementProblems("modelReadStatements", props.modelReadStatements),
     ];
-    if (!Token.isUnresolved(props.code.filename) && props.code.filename.trim() === "") {
-      problems.push("code.filename: is empty; pass the zip's asset path from the build step");
-    }
-    if (!Token.isUnresolved(props.code.sourceCodeHash) && !BASE64_SHA256.test(props.code.sourceCodeHash)) {
-      problems.push(
-        `code.sourceCodeHash: "${props.code.sourceCodeHash}" is not a base64 sha256 (44 characters ending in '='); compute createHash("sha256").update(zip).digest("base64")`,
-      );
-    }
+    problems.push(...functionCodeProblems(props.code, (value) => Token.isUnresolved(value)));
     if (problems.length > 0) {
       throw new Error(`RegionalFunction ${this.node.path}:\n${problems.join("\n")}`);
     }
@@ -86,24 +77,18 @@ export class RegionalFunction extends Construct {
       retentionInDays: props.logRetentionDays,
     });
 
-    this.role = new IamRole(this, "role", {
+    ({ role: this.role, rolePolicy: this.rolePolicy } = addExecutionRole(this, {
       provider,
-      name: props.functionName,
+      functionName: props.functionName,
       description: `Execution role of Lambda function ${props.functionName}`,
       assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", { sourceAccount: props.trustSourceAccount }),
-      permissionsBoundary: props.permissionsBoundaryArn,
-    });
-
-    this.rolePolicy = new IamRolePolicy(this, "role-policy", {
-      provider,
-      name: "execution",
-      role: this.role.id,
-      policy: allowPolicy([
+      permissionsBoundaryArn: props.permissionsBoundaryArn,
+      statements: [
         { sid: "WriteOwnLogs", ...logWriteStatement(this.logGroup.arn) },
         { sid: "SendTraces", ...XRAY_WRITE_STATEMENT },
         ...props.modelReadStatements.map((statement, index) => ({ sid: `ReadModels${index}`, ...statement })),
-      ]),
-    });
+      ],
+    }));
 
     const environmentVariables = props.environment ?? {};
     this.function = new LambdaFunction(this, "function", {

@@ -48,11 +48,29 @@ export interface FunctionSettings {
   readonly environment?: Readonly<Record<string, string>>;
 }
 
+/** What the Lambda API accepts as a function name. */
+export const FUNCTION_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
+
+/** A deployment zip that cannot be deployed as given, one line each (`code.<field>: ...`). */
+export function functionCodeProblems(code: { readonly filename: string; readonly sourceCodeHash: string }, isToken: (value: string) => boolean): string[] {
+  const problems: string[] = [];
+  if (!isToken(code.filename) && code.filename.trim() === "") {
+    problems.push("code.filename: is empty; pass the zip's asset path from the build step");
+  }
+  if (!isToken(code.sourceCodeHash) && !BASE64_SHA256.test(code.sourceCodeHash)) {
+    problems.push(
+      `code.sourceCodeHash: "${code.sourceCodeHash}" is not a base64 sha256 (44 characters ending in '='); pass HandlerBundle.sourceCodeHash, or createHash("sha256").update(zip).digest("base64")`,
+    );
+  }
+  return problems;
+}
+
 /** Values outside what the Lambda API accepts, one line each, so synth fails before terraform apply does. */
 export function functionSettingsProblems(settings: FunctionSettings, isToken: (value: string) => boolean): string[] {
   const problems: string[] = [];
   const { functionName, memoryMb, timeoutSeconds, logRetentionDays, reservedConcurrency, environment } = settings;
-  if (!isToken(functionName) && !/^[A-Za-z0-9_-]{1,64}$/.test(functionName)) {
+  if (!isToken(functionName) && !FUNCTION_NAME_PATTERN.test(functionName)) {
     problems.push(`functionName: "${functionName}" must be 1-64 characters of A-Z, a-z, 0-9, '-' or '_'`);
   }
   if (!Number.isInteger(memoryMb) || memoryMb < 128 || memoryMb > 10_240) {
