@@ -1,5 +1,5 @@
 import { Tensor } from "onnxruntime-node";
-import { OIP_TO_ORT, type OipDatatype } from "./datatypes";
+import { OIP_TO_ORT, TYPED_ARRAY_OF, type FixedWidthDatatype } from "./datatypes";
 import { badRequest } from "./errors";
 
 /**
@@ -11,37 +11,10 @@ export const BINARY_HEADER_LENGTH = "inference-header-content-length";
 export const BINARY_CONTENT_TYPE = "application/octet-stream";
 export const BINARY_EXTENSION = "binary_tensor_data";
 
-export type FixedWidthDatatype = Exclude<OipDatatype, "BYTES">;
-
-export const ELEMENT_BYTES: Readonly<Record<FixedWidthDatatype, number>> = {
-  BOOL: 1,
-  UINT8: 1,
-  INT8: 1,
-  UINT16: 2,
-  INT16: 2,
-  UINT32: 4,
-  INT32: 4,
-  FP32: 4,
-  UINT64: 8,
-  INT64: 8,
-  FP64: 8,
-};
-
-type ViewConstructor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView;
-
-const VIEWS: Readonly<Record<FixedWidthDatatype, ViewConstructor>> = {
-  BOOL: Uint8Array,
-  UINT8: Uint8Array,
-  INT8: Int8Array,
-  UINT16: Uint16Array,
-  INT16: Int16Array,
-  UINT32: Uint32Array,
-  INT32: Int32Array,
-  FP32: Float32Array,
-  UINT64: BigUint64Array,
-  INT64: BigInt64Array,
-  FP64: Float64Array,
-};
+/** Bytes per element of each fixed-width datatype on the wire, which is its typed array's width. */
+export const ELEMENT_BYTES: Readonly<Record<FixedWidthDatatype, number>> = Object.fromEntries(
+  Object.entries(TYPED_ARRAY_OF).map(([datatype, array]) => [datatype, array.BYTES_PER_ELEMENT]),
+) as Record<FixedWidthDatatype, number>;
 
 // Typed arrays use the machine's byte order; the extension's is little-endian. Lambda (x86_64) is little-endian.
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -81,7 +54,7 @@ export function tensorFromBinary(inputName: string, datatype: FixedWidthDatatype
       if (aligned[index] > 1) throw badRequest(`input '${inputName}' byte ${index} is ${aligned[index]}; BOOL elements are one byte, 0 or 1`);
     }
   }
-  const data = new VIEWS[datatype](aligned.buffer, aligned.byteOffset, elements);
+  const data = new TYPED_ARRAY_OF[datatype](aligned.buffer, aligned.byteOffset, elements);
   return new Tensor(OIP_TO_ORT[datatype], data as Float32Array, shape);
 }
 

@@ -51,30 +51,29 @@ export type TensorStorage =
   | BigUint64Array
   | string[];
 
+export type FixedWidthDatatype = Exclude<OipDatatype, "BYTES">;
+
+type TypedArrayConstructor = {
+  new (length: number): Exclude<TensorStorage, string[]>;
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): Exclude<TensorStorage, string[]>;
+  readonly BYTES_PER_ELEMENT: number;
+};
+
+/** The typed array that holds each fixed-width datatype, as ONNX Runtime for Node takes it (BOOL as bytes). */
+export const TYPED_ARRAY_OF: Readonly<Record<FixedWidthDatatype, TypedArrayConstructor>> = {
+  BOOL: Uint8Array,
+  UINT8: Uint8Array,
+  INT8: Int8Array,
+  UINT16: Uint16Array,
+  INT16: Int16Array,
+  UINT32: Uint32Array,
+  INT32: Int32Array,
+  FP32: Float32Array,
+  UINT64: BigUint64Array,
+  INT64: BigInt64Array,
+  FP64: Float64Array,
+};
+
 export function allocateStorage(datatype: OipDatatype, length: number): TensorStorage {
-  switch (datatype) {
-    case "FP32":
-      return new Float32Array(length);
-    case "FP64":
-      return new Float64Array(length);
-    case "INT8":
-      return new Int8Array(length);
-    case "INT16":
-      return new Int16Array(length);
-    case "INT32":
-      return new Int32Array(length);
-    case "INT64":
-      return new BigInt64Array(length);
-    case "UINT8":
-    case "BOOL":
-      return new Uint8Array(length);
-    case "UINT16":
-      return new Uint16Array(length);
-    case "UINT32":
-      return new Uint32Array(length);
-    case "UINT64":
-      return new BigUint64Array(length);
-    case "BYTES":
-      return new Array<string>(length);
-  }
+  return datatype === "BYTES" ? new Array<string>(length) : new TYPED_ARRAY_OF[datatype](length);
 }
