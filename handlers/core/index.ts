@@ -5,6 +5,7 @@ export { matchRoute, type Route } from "./routes";
 export {
   DEFAULT_MAX_REQUEST_BYTES,
   InferenceRuntime,
+  RUNTIME_REQUEST_HEADERS,
   runtimeFrom,
   type RuntimeOptions,
   type RuntimeSource,

@@ -1,11 +1,24 @@
+/** What the runtime logs of every request it answers; never tensor values. */
+export interface RequestLogFields {
+  readonly requestId: string | undefined;
+  readonly method: string;
+  readonly route: string | undefined;
+  readonly model: string | undefined;
+  readonly version: string | undefined;
+  readonly status: number;
+  readonly latencyMs: number;
+}
+
 /** The part of a logger the runtime uses; tests and benchmarks may pass their own. */
 export interface RuntimeLogger {
   info(message: string, extra?: Record<string, unknown>): void;
   warn(message: string, extra?: Record<string, unknown>): void;
   error(message: string, extra?: Record<string, unknown>): void;
+  /** The one line per request: INFO "request", or ERROR "request failed" for a 5xx. */
+  request(fields: RequestLogFields): void;
 }
 
-export const silentLogger: RuntimeLogger = { info() {}, warn() {}, error() {} };
+export const silentLogger: RuntimeLogger = { info() {}, warn() {}, error() {}, request() {} };
 
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR", "SILENT"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -28,8 +41,9 @@ export function createJsonLinesLogger(options: JsonLinesLoggerOptions): RuntimeL
   const threshold = LOG_LEVELS.indexOf(options.level ?? "INFO");
   const write = options.write ?? writeStdout;
   const service = JSON.stringify(options.service);
+  const enabled = (level: LogLevel) => LOG_LEVELS.indexOf(level) >= threshold;
   const emitter = (level: LogLevel) => {
-    if (LOG_LEVELS.indexOf(level) < threshold) return () => {};
+    if (!enabled(level)) return () => {};
     const head = `{"level":"${level}","message":`;
     return (message: string, extra?: Record<string, unknown>) => {
       const body = extra === undefined ? "{}" : safeStringify(extra);
@@ -37,7 +51,29 @@ export function createJsonLinesLogger(options: JsonLinesLoggerOptions): RuntimeL
       write(`${head}${JSON.stringify(message)},"timestamp":"${isoTimestamp(Date.now())}","service":${service}${fields}\n`);
     };
   };
-  return { info: emitter("INFO"), warn: emitter("WARN"), error: emitter("ERROR") };
+  // The request line is written field by field: the same JSON as info("request", fields) would give,
+  // without serialising a generic object on the path the latency budget covers.
+  const requestHead = enabled("INFO") ? '{"level":"INFO","message":"request","timestamp":"' : undefined;
+  const failedHead = enabled("ERROR") ? '{"level":"ERROR","message":"request failed","timestamp":"' : undefined;
+  const request = (fields: RequestLogFields) => {
+    const head = fields.status >= 500 ? failedHead : requestHead;
+    if (head === undefined) return;
+    write(
+      `${head}${isoTimestamp(Date.now())}","service":${service}${optionalString("requestId", fields.requestId)},"method":${JSON.stringify(fields.method)}` +
+        `${optionalString("route", fields.route)}${optionalString("model", fields.model)}${optionalString("version", fields.version)}` +
+        `,"status":${finiteOrNull(fields.status)},"latencyMs":${finiteOrNull(fields.latencyMs)}}\n`,
+    );
+  };
+  return { info: emitter("INFO"), warn: emitter("WARN"), error: emitter("ERROR"), request };
+}
+
+function optionalString(key: string, value: string | undefined): string {
+  return value === undefined ? "" : `,"${key}":${JSON.stringify(value)}`;
+}
+
+/** JSON.stringify's spelling of a number: null for NaN and the infinities. */
+function finiteOrNull(value: number): string {
+  return Number.isFinite(value) ? String(value) : "null";
 }
 
 let cachedSecond = -1;

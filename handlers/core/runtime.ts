@@ -3,17 +3,24 @@ import { canonicalizeQuery } from "../shared/canonical-query";
 import type { RuntimeConfig } from "../shared/runtime-config";
 import type { OipDatatype } from "./datatypes";
 import { badRequest, methodNotAllowed, notFound, OipError, payloadTooLarge } from "./errors";
-import { BINARY_CONTENT_TYPE, BINARY_EXTENSION, BINARY_HEADER_LENGTH, binaryOfTensor, splitBinaryBody } from "./binary-tensors";
+import { BINARY_CONTENT_TYPE, BINARY_EXTENSION, BINARY_HEADER_LENGTH, splitBinaryBody } from "./binary-tensors";
+import { binaryInferResponse, inferResponse } from "./infer-response";
 import { checkContentType, parseInferRequest, parseJsonBody, parseRawBinaryRequest, type ParsedInferRequest } from "./infer-request";
 import { createLogger, type RuntimeLogger } from "./logger";
 import { DEFAULT_SESSION_OPTIONS, ModelRegistry, type LoadedModel } from "./model-registry";
 import { matchRoute, type Route, type RouteKind } from "./routes";
-import { DEFAULT_MAX_ELEMENTS, encodeTensorData, tensorFromCanonical } from "./tensor-codec";
+import { DEFAULT_MAX_ELEMENTS, tensorFromCanonical } from "./tensor-codec";
 
 export const SERVER_NAME = "edge-inference";
 export const SERVER_VERSION = "0.1.0";
 /** Lambda's synchronous invocation payload limit. */
 export const DEFAULT_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+
+/**
+ * The request headers the runtime reads. An adapter may pass all of a request's headers or only
+ * these: CloudFront events carry a dozen, and copying them all costs a microsecond per request.
+ */
+export const RUNTIME_REQUEST_HEADERS = ["content-type", BINARY_HEADER_LENGTH] as const;
 
 /** A request as every adapter hands it to the core: header names lower-case, query without '?'. */
 export interface RuntimeRequest {
@@ -36,10 +43,11 @@ export interface RuntimeResponse {
 
 /** What a route produces before the runtime adds status defaults and caching headers. */
 interface RouteResult {
+  /** JSON text, or a binary-extension answer whose JSON header is `binaryHeaderLength` bytes long. */
   readonly body: string | Uint8Array;
+  readonly binaryHeaderLength?: number;
   readonly status?: number;
   readonly version?: string;
-  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface RuntimeOptions {
@@ -107,16 +115,24 @@ export class InferenceRuntime {
         result = await this.dispatch(route.kind, route);
       }
       version = result.version;
-      const headers: Record<string, string> = { "content-type": "application/json", "cache-control": this.cacheControl(route, result.status) };
-      if (result.headers !== undefined) Object.assign(headers, result.headers);
+      const cacheControl = this.cacheControl(route, result.status);
+      const headers: Record<string, string> =
+        result.binaryHeaderLength === undefined
+          ? { "content-type": "application/json", "cache-control": cacheControl }
+          : { "content-type": BINARY_CONTENT_TYPE, "cache-control": cacheControl, [BINARY_HEADER_LENGTH]: String(result.binaryHeaderLength) };
       response = { status: result.status ?? 200, headers, body: result.body };
     } catch (error) {
       response = this.errorResponse(error, request, route);
     }
-    const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
-    const fields = { requestId: request.requestId, method: request.method, route: route?.kind, model: route?.model, version: version ?? route?.version, status: response.status, latencyMs };
-    if (response.status >= 500) this.logger.error("request failed", fields);
-    else this.logger.info("request", fields);
+    this.logger.request({
+      requestId: request.requestId,
+      method: request.method,
+      route: route?.kind,
+      model: route?.model,
+      version: version ?? route?.version,
+      status: response.status,
+      latencyMs: Math.round((performance.now() - started) * 1000) / 1000,
+    });
     return response;
   }
 
@@ -159,9 +175,11 @@ export class InferenceRuntime {
       throw badRequest(`model '${model.name}' rejected the input: ${(error as Error).message.split("\n")[0]}`);
     }
     const binaryOutputs = parsed.binaryOutputs;
-    return binaryOutputs === undefined || binaryOutputs.size === 0
-      ? { body: inferResponse(model, id, outputs, results as Record<string, Tensor>), version: model.version }
-      : { ...binaryInferResponse(model, id, outputs, binaryOutputs, results as Record<string, Tensor>), version: model.version };
+    if (binaryOutputs === undefined || binaryOutputs.size === 0) {
+      return { body: inferResponse(model, id, outputs, results as Record<string, Tensor>), version: model.version };
+    }
+    const binary = binaryInferResponse(model, id, outputs, binaryOutputs, results as Record<string, Tensor>);
+    return { body: binary.body, binaryHeaderLength: binary.headerLength, version: model.version };
   }
 
   private parseBody(model: LoadedModel, request: RuntimeRequest): ParsedInferRequest {
@@ -229,49 +247,4 @@ export function modelMetadata(model: LoadedModel): Record<string, unknown> {
   if (signature.unsupportedOutputs.length > 0) metadata.unsupported_outputs = signature.unsupportedOutputs;
   if (manifest?.description !== undefined) metadata.parameters = { description: manifest.description };
   return metadata;
-}
-
-/**
- * The binary-extension answer: a JSON header whose binary outputs carry binary_data_size instead of
- * data, then those outputs' bytes in order; Inference-Header-Content-Length gives the header's size.
- */
-function binaryInferResponse(
-  model: LoadedModel,
-  id: string | undefined,
-  outputs: readonly string[],
-  binaryOutputs: ReadonlySet<string>,
-  results: Record<string, Tensor>,
-): { body: Uint8Array; headers: Record<string, string> } {
-  const specs = model.signature.outputsByName;
-  const chunks: Uint8Array[] = [];
-  const parts = outputs.map((name) => {
-    const tensor = results[name];
-    const head = `{"name":${JSON.stringify(name)},"datatype":"${specs.get(name)?.datatype}","shape":${JSON.stringify(tensor.dims)}`;
-    if (!binaryOutputs.has(name)) return `${head},"data":${encodeTensorData(tensor)}}`;
-    const bytes = binaryOfTensor(tensor);
-    chunks.push(bytes);
-    return `${head},"parameters":{"binary_data_size":${bytes.byteLength}}}`;
-  });
-  const idPart = id === undefined ? "" : `,"id":${JSON.stringify(id)}`;
-  const header = `{"model_name":${JSON.stringify(model.name)},"model_version":${JSON.stringify(model.version)}${idPart},"outputs":[${parts.join(",")}]}`;
-  const headerBytes = Buffer.byteLength(header);
-  let offset = headerBytes;
-  for (const chunk of chunks) offset += chunk.byteLength;
-  const body = Buffer.allocUnsafe(offset);
-  offset = body.write(header, 0, "utf8");
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { body, headers: { "content-type": BINARY_CONTENT_TYPE, [BINARY_HEADER_LENGTH]: String(headerBytes) } };
-}
-
-function inferResponse(model: LoadedModel, id: string | undefined, outputs: readonly string[], results: Record<string, Tensor>): string {
-  const specs = model.signature.outputsByName;
-  const parts = outputs.map((name) => {
-    const tensor = results[name];
-    return `{"name":${JSON.stringify(name)},"datatype":"${specs.get(name)?.datatype}","shape":${JSON.stringify(tensor.dims)},"data":${encodeTensorData(tensor)}}`;
-  });
-  const idPart = id === undefined ? "" : `,"id":${JSON.stringify(id)}`;
-  return `{"model_name":${JSON.stringify(model.name)},"model_version":${JSON.stringify(model.version)}${idPart},"outputs":[${parts.join(",")}]}`;
 }

@@ -1,5 +1,5 @@
 import type { CloudFrontHeaders, CloudFrontRequestEvent, CloudFrontRequestResult, CloudFrontResultResponse } from "aws-lambda";
-import { matchRoute, runtimeFrom, type RuntimeResponse, type RuntimeSource } from "../core";
+import { matchRoute, RUNTIME_REQUEST_HEADERS, runtimeFrom, type RuntimeResponse, type RuntimeSource } from "../core";
 
 /** CloudFront's limit on a response generated at origin-request, headers included. */
 export const EDGE_MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -30,16 +30,42 @@ export type EdgeHandlerOptions = RuntimeSource & {
   readonly regionalFallback?: boolean;
 };
 
+/**
+ * Base64 request bodies are decoded into one buffer that is reused: allocating a fresh ArrayBuffer
+ * costs more than decoding a few KB. A sandbox serves one request at a time; should two overlap
+ * (a local server), the second gets its own buffer.
+ */
+class ReusableDecodeBuffer {
+  private spare: Buffer | undefined;
+
+  decode(base64: string): Buffer {
+    const length = Buffer.byteLength(base64, "base64");
+    let target = this.spare;
+    this.spare = undefined;
+    if (target === undefined || target.length < length) target = Buffer.allocUnsafeSlow(Math.max(length, MIN_DECODE_BUFFER_BYTES));
+    return target.subarray(0, target.write(base64, "base64"));
+  }
+
+  release(decoded: Buffer): void {
+    const whole = Buffer.from(decoded.buffer, decoded.byteOffset, decoded.buffer.byteLength);
+    if (whole.length <= EDGE_MAX_REQUEST_BYTES) this.spare = whole;
+  }
+}
+
+/** The most request body CloudFront hands a Lambda@Edge function; larger bodies arrive truncated. */
+const EDGE_MAX_REQUEST_BYTES = 1024 * 1024;
+const MIN_DECODE_BUFFER_BYTES = 16 * 1024;
+
 export type EdgeHandler = (event: CloudFrontRequestEvent) => Promise<CloudFrontRequestResult>;
 
-/** Lower-case name -> display key, or null when CloudFront forbids it; the core uses a handful of names. */
-const headerKeys = new Map<string, string | null>();
+/** Response header name -> [lower-case name, display key], or null when CloudFront forbids it; the core uses a handful of names. */
+const headerKeys = new Map<string, readonly [string, string] | null>();
 
-function headerKey(name: string): string | null {
+function headerKey(name: string): readonly [string, string] | null {
   let key = headerKeys.get(name);
   if (key === undefined) {
     const lower = name.toLowerCase();
-    key = isForbiddenEdgeHeader(lower) ? null : lower.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
+    key = isForbiddenEdgeHeader(lower) ? null : [lower, lower.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase())];
     headerKeys.set(name, key);
   }
   return key;
@@ -49,12 +75,13 @@ function toCloudFrontResponse(response: RuntimeResponse): CloudFrontResultRespon
   const headers: CloudFrontHeaders = {};
   for (const name in response.headers) {
     const key = headerKey(name);
-    if (key !== null) headers[key.toLowerCase()] = [{ key, value: response.headers[name] }];
+    if (key !== null) headers[key[0]] = [{ key: key[1], value: response.headers[name] }];
   }
+  const { body } = response;
+  if (typeof body === "string") return { status: String(response.status), headers, body, bodyEncoding: "text" };
   // Binary-extension answers travel base64-encoded; CloudFront decodes them for the viewer.
-  return typeof response.body === "string"
-    ? { status: String(response.status), headers, body: response.body, bodyEncoding: "text" }
-    : { status: String(response.status), headers, body: Buffer.from(response.body.buffer, response.body.byteOffset, response.body.byteLength).toString("base64"), bodyEncoding: "base64" };
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return { status: String(response.status), headers, body: bytes.toString("base64"), bodyEncoding: "base64" };
 }
 
 /** Headers the core sets are a few hundred bytes; a body this short fits with them, whatever its characters. */
@@ -85,6 +112,7 @@ function errorResponse(status: number, message: string): CloudFrontResultRespons
 export function createEdgeHandler(options: EdgeHandlerOptions): EdgeHandler {
   const runtime = runtimeFrom(options);
   const regionalFallback = options.regionalFallback ?? true;
+  const decodeBuffer = new ReusableDecodeBuffer();
   return async (event) => {
     const { request, config } = event.Records[0].cf;
     const route = matchRoute(request.uri);
@@ -103,22 +131,28 @@ export function createEdgeHandler(options: EdgeHandlerOptions): EdgeHandler {
     }
     const headers: Record<string, string> = {};
     const incoming = request.headers ?? {};
-    for (const name in incoming) {
+    for (const name of RUNTIME_REQUEST_HEADERS) {
       const values = incoming[name];
-      if (values.length > 0) headers[name] = values.length === 1 ? values[0].value : values.map((header) => header.value).join(", ");
+      if (values !== undefined && values.length > 0) headers[name] = values.length === 1 ? values[0].value : values.map((header) => header.value).join(", ");
     }
     const data = body?.data;
-    const response = toCloudFrontResponse(
-      await runtime.handle({
+    const decoded = data === undefined || data === "" || body?.encoding === "text" ? undefined : decodeBuffer.decode(data);
+    let handled: RuntimeResponse;
+    try {
+      handled = await runtime.handle({
         method: request.method,
         path: request.uri,
         query: request.querystring ?? "",
         headers,
-        body: data === undefined || data === "" ? undefined : body?.encoding === "text" ? data : Buffer.from(data, "base64"),
+        body: decoded ?? (data === "" ? undefined : data),
         requestId: config?.requestId,
         route,
-      }),
-    );
+      });
+    } finally {
+      // The runtime is done with the bytes: its answer (text or a fresh buffer) holds none of them.
+      if (decoded !== undefined) decodeBuffer.release(decoded);
+    }
+    const response = toCloudFrontResponse(handled);
     if (exceedsEdgeLimit(response)) {
       if (regionalFallback) return request;
       return errorResponse(413, "the response would exceed the 1 MB CloudFront allows a Lambda@Edge function to generate; send fewer rows");

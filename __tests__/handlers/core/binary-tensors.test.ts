@@ -158,6 +158,45 @@ describe("adapters", () => {
     expect(logits.indexOf(Math.max(...logits))).toBe(mnistSamples()[1].label);
   });
 
+  it("CloudFront origin-request: the reused decode buffer never mixes requests, one at a time or overlapping", async () => {
+    const template = readJson<CloudFrontRequestEvent>(join(EVENTS, "derived/cloudfront-origin-request-oip-infer-post.json"));
+    const edgeEvent = (model: string, inputs: TritonInput[]) => {
+      const event = structuredClone(template);
+      const request = event.Records[0].cf.request;
+      const { body, jsonSize } = tritonRequest(inputs);
+      request.uri = `/v2/models/${model}/infer`;
+      delete request.headers["content-type"];
+      request.headers["inference-header-content-length"] = [{ key: "Inference-Header-Content-Length", value: String(jsonSize) }];
+      request.body = { action: "read-only", encoding: "base64", inputTruncated: false, data: body.toString("base64") };
+      return { event, body, jsonSize };
+    };
+    const edge = createEdgeHandler({ runtime, regionalFallback: false });
+    // Each answer must equal what the core gives for the same bytes, handed over in a buffer of their own.
+    const check = async (model: string, inputs: TritonInput[]) => {
+      const { event, body, jsonSize } = edgeEvent(model, inputs);
+      const response = (await edge(event)) as CloudFrontResultResponse;
+      const expected = await infer(model, Buffer.from(body), { "inference-header-content-length": String(jsonSize) });
+      expect([response.status, response.status === "200" ? "" : response.body]).toEqual(["200", ""]);
+      expect(response.body).toBe(Buffer.from(expected.body as Uint8Array).toString("base64"));
+    };
+    const samples = mnistSamples();
+    // Small, large, small again: a request shorter than the buffer must not see the previous one's tail.
+    await check("mnist", [mnistInput(2)]);
+    const rows = 600;
+    const column = <T,>(make: (row: number) => T) => Array.from({ length: rows }, (_, row) => make(row));
+    await check("titanic", [
+      { name: "pclass", datatype: "INT64", shape: [rows, 1], data: BigInt64Array.from(column((row) => BigInt(1 + (row % 3)))), binary: true },
+      { name: "sex", datatype: "BYTES", shape: [rows, 1], data: column((row) => (row % 2 ? "male" : "female")), binary: true },
+      { name: "age", datatype: "FP32", shape: [rows, 1], data: Float32Array.from(column((row) => 1 + (row % 70))), binary: true },
+      { name: "fare", datatype: "FP32", shape: [rows, 1], data: Float32Array.from(column((row) => 5 + (row % 200))), binary: true },
+      { name: "embarked", datatype: "BYTES", shape: [rows, 1], data: column((row) => "SCQ"[row % 3]), binary: true },
+    ]);
+    await check("titanic", titanicInputs({ pclass: true, sex: true, age: true, fare: true, embarked: true }));
+    await check("mnist", [mnistInput(4)]);
+    // Overlapping requests (a local server): each takes the spare buffer or a fresh one.
+    await Promise.all(samples.map((_, index) => check("mnist", [mnistInput(index)])));
+  });
+
   it("API Gateway: a base64 request (binary media type) gets an isBase64Encoded answer", async () => {
     const event = readJson<APIGatewayProxyEvent>(join(EVENTS, "derived/apigw-rest-proxy-oip-infer-post.json"));
     const { body, headers } = tritonRequest([{ name: "flags", datatype: "BOOL", shape: [1, 3], data: Uint8Array.from([0, 1, 0]) }]);

@@ -82,6 +82,42 @@ describe("JSON lines logger", () => {
 });
 
 describe("request logs", () => {
+  const fields = { requestId: "4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==", method: "POST", route: "infer", model: "mnist", version: "1", status: 200, latencyMs: 0.043 };
+
+  it("are the line info('request', fields) writes, field for field, and ERROR 'request failed' for a 5xx", () => {
+    const fast = capture();
+    const generic = capture();
+    const cases = [
+      fields,
+      { ...fields, status: 503, latencyMs: 12 },
+      { ...fields, requestId: undefined, route: undefined, model: undefined, version: undefined, status: 404 },
+      { ...fields, model: 'we"ird\\name\u2028\n', version: "v\u0000", method: "DELETE" },
+      { ...fields, latencyMs: Number.NaN },
+      { ...fields, latencyMs: 1e21 },
+    ];
+    for (const request of cases) {
+      fast.logger.request(request);
+      if (request.status >= 500) generic.logger.error("request failed", request);
+      else generic.logger.info("request", request);
+    }
+    const withoutTime = (line: string) => line.replace(/"timestamp":"[^"]+"/, "");
+    expect(fast.lines.map(withoutTime)).toEqual(generic.lines.map(withoutTime));
+    expect(fast.records().map((record) => [record.level, record.message])).toEqual([
+      ["INFO", "request"], ["ERROR", "request failed"], ["INFO", "request"], ["INFO", "request"], ["INFO", "request"], ["INFO", "request"],
+    ]);
+    expect(fast.records()[3].model).toBe(cases[3].model);
+  });
+
+  it("follow the level: WARN keeps only failed requests, SILENT none", () => {
+    const warnOnly = capture("WARN");
+    warnOnly.logger.request(fields);
+    warnOnly.logger.request({ ...fields, status: 500 });
+    expect(warnOnly.records().map((record) => record.status)).toEqual([500]);
+    const silent = capture("SILENT");
+    silent.logger.request({ ...fields, status: 500 });
+    expect(silent.lines).toEqual([]);
+  });
+
   it("carry request id, route, model, version, status and latency, and never the tensors", async () => {
     const { logger, records } = capture();
     const { config, root } = runtimeConfigForModelsDir(join(__dirname, "../../../models"));
