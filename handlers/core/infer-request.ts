@@ -1,6 +1,6 @@
 import type { Tensor } from "onnxruntime-node";
 import { BINARY_HEADER_LENGTH, ELEMENT_BYTES, stringsFromBinary, tensorFromBinary } from "./binary-tensors";
-import { isOipDatatype } from "./datatypes";
+import { isOipDatatype, type OipDatatype } from "./datatypes";
 import { badRequest, unsupportedMediaType } from "./errors";
 import type { LoadedModel } from "./model-registry";
 import { checkShape, createTensor, decodeTensor } from "./tensor-codec";
@@ -11,6 +11,22 @@ export interface ParsedInferRequest {
   readonly outputs: readonly string[];
   /** The requested outputs to answer as binary tensor data (binary_data / binary_data_output). */
   readonly binaryOutputs: ReadonlySet<string>;
+}
+
+/** One binary input as a validated header declares it: all but its bytes. */
+interface BinaryInputPlan {
+  readonly name: string;
+  readonly datatype: OipDatatype;
+  readonly shape: readonly number[];
+  readonly elements: number;
+  /** Where its bytes start after the JSON header. */
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** A validated header whose inputs are all binary: with the bytes that follow, it makes the request. */
+interface BinaryRequestPlan extends Omit<ParsedInferRequest, "feeds"> {
+  readonly inputs: readonly BinaryInputPlan[];
 }
 
 const NO_BINARY_OUTPUTS: ReadonlySet<string> = new Set();
@@ -102,6 +118,16 @@ function binarySizes(inputs: readonly unknown[], tensorBytes: Uint8Array | undef
  * is what followed the JSON header in a binary-extension body (see binary-tensors.ts).
  */
 export function parseInferRequest(body: Record<string, unknown>, model: LoadedModel, maxElements: number, tensorBytes?: Uint8Array): ParsedInferRequest {
+  return parseAndPlan(body, model, maxElements, tensorBytes).request;
+}
+
+/** parseInferRequest, and the plan that rebuilds the request from other bytes when every input is binary. */
+function parseAndPlan(
+  body: Record<string, unknown>,
+  model: LoadedModel,
+  maxElements: number,
+  tensorBytes: Uint8Array | undefined,
+): { request: ParsedInferRequest; plan: BinaryRequestPlan | undefined } {
   const { signature } = model;
   const id = body.id;
   if (id !== undefined && typeof id !== "string") throw badRequest("'id' must be a string");
@@ -112,6 +138,7 @@ export function parseInferRequest(body: Record<string, unknown>, model: LoadedMo
   const sizes = binarySizes(body.inputs, tensorBytes);
   const specs = signature.inputsByName;
   const feeds: Record<string, Tensor> = {};
+  const binaryInputs: BinaryInputPlan[] = [];
   let offset = 0;
   for (let position = 0; position < body.inputs.length; position++) {
     const input = requireObject(body.inputs[position], `inputs[${position}]`);
@@ -136,19 +163,18 @@ export function parseInferRequest(body: Record<string, unknown>, model: LoadedMo
       continue;
     }
     if (input.data !== undefined) throw badRequest(`input '${name}' has both JSON 'data' and binary_data_size; send one`);
-    const bytes = (tensorBytes as Uint8Array).subarray(offset, offset + size);
-    offset += size;
-    if (spec.datatype === "BYTES") {
-      feeds[name] = createTensor("BYTES", stringsFromBinary(name, elements, bytes), input.shape as number[]);
-    } else {
+    if (spec.datatype !== "BYTES") {
       const expected = elements * ELEMENT_BYTES[spec.datatype];
       if (size !== expected) {
         throw badRequest(
           `input '${name}' binary_data_size is ${size} bytes, but shape ${JSON.stringify(input.shape)} of ${spec.datatype} needs ${elements} x ${ELEMENT_BYTES[spec.datatype]} = ${expected}`,
         );
       }
-      feeds[name] = tensorFromBinary(name, spec.datatype, input.shape as number[], elements, bytes);
     }
+    const binaryInput: BinaryInputPlan = { name, datatype: spec.datatype, shape: input.shape as number[], elements, offset, size };
+    feeds[name] = binaryTensor(binaryInput, tensorBytes as Uint8Array);
+    binaryInputs.push(binaryInput);
+    offset += size;
   }
   if (body.inputs.length < signature.inputs.length) {
     // Every given input was known and given once, so fewer than declared means some are missing.
@@ -156,7 +182,48 @@ export function parseInferRequest(body: Record<string, unknown>, model: LoadedMo
     throw badRequest(`missing input ${missing.map((spec) => `'${spec.name}'`).join(", ")}`);
   }
 
-  return { id, feeds, ...parseRequestedOutputs(body.outputs, model, allBinary) };
+  const request = { id, feeds, ...parseRequestedOutputs(body.outputs, model, allBinary) };
+  const allInputsBinary = binaryInputs.length === body.inputs.length;
+  return { request, plan: allInputsBinary ? { id, outputs: request.outputs, binaryOutputs: request.binaryOutputs, inputs: binaryInputs } : undefined };
+}
+
+/** The input's tensor over its bytes in `tensorBytes`; BOOL values and BYTES length prefixes are checked. */
+function binaryTensor(input: BinaryInputPlan, tensorBytes: Uint8Array): Tensor {
+  const { name, datatype, shape, elements, offset } = input;
+  const bytes = tensorBytes.subarray(offset, offset + input.size);
+  return datatype === "BYTES" ? createTensor("BYTES", stringsFromBinary(name, elements, bytes), shape) : tensorFromBinary(name, datatype, shape, elements, bytes);
+}
+
+/** Headers longer than this are parsed every time rather than kept. */
+const MAX_REMEMBERED_HEADER_CHARS = 4096;
+
+/**
+ * Binary-extension requests whose JSON header repeats: a client sends the same header text for every
+ * request of a shape (tritonclient builds it from the same InferInput objects), and parsing and
+ * validating it costs more than building the tensors. The last all-binary header of each model is
+ * remembered with its plan; a request with that exact text and byte count skips straight to its
+ * tensors, whose BOOL and BYTES contents are still checked every time.
+ */
+export class BinaryHeaderPlans {
+  private readonly remembered = new WeakMap<LoadedModel, { readonly json: string; readonly tensorBytes: number; readonly plan: BinaryRequestPlan }>();
+
+  constructor(private readonly maxElements: number) {}
+
+  parse(model: LoadedModel, json: string, tensorBytes: Uint8Array): ParsedInferRequest {
+    const last = this.remembered.get(model);
+    if (last !== undefined && last.tensorBytes === tensorBytes.byteLength && last.json === json) {
+      const { plan } = last;
+      const feeds: Record<string, Tensor> = {};
+      for (let position = 0; position < plan.inputs.length; position++) {
+        const input = plan.inputs[position];
+        feeds[input.name] = binaryTensor(input, tensorBytes);
+      }
+      return { id: plan.id, feeds, outputs: plan.outputs, binaryOutputs: plan.binaryOutputs };
+    }
+    const { request, plan } = parseAndPlan(parseJsonBody(json), model, this.maxElements, tensorBytes);
+    if (plan !== undefined && json.length <= MAX_REMEMBERED_HEADER_CHARS) this.remembered.set(model, { json, tensorBytes: tensorBytes.byteLength, plan });
+    return request;
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import type { OipDatatype } from "./datatypes";
 import { badRequest, methodNotAllowed, notFound, OipError, payloadTooLarge } from "./errors";
 import { BINARY_CONTENT_TYPE, BINARY_EXTENSION, BINARY_HEADER_LENGTH, splitBinaryBody } from "./binary-tensors";
 import { binaryInferResponse, inferResponse } from "./infer-response";
-import { checkContentType, parseInferRequest, parseJsonBody, parseRawBinaryRequest, type ParsedInferRequest } from "./infer-request";
+import { BinaryHeaderPlans, checkContentType, parseInferRequest, parseJsonBody, parseRawBinaryRequest, type ParsedInferRequest } from "./infer-request";
 import { createLogger, type RuntimeLogger } from "./logger";
 import { DEFAULT_SESSION_OPTIONS, ModelRegistry, type LoadedModel } from "./model-registry";
 import { matchRoute, type Route, type RouteKind } from "./routes";
@@ -81,6 +81,7 @@ export class InferenceRuntime {
   private readonly maxRequestBytes: number;
   private readonly versionedCacheControl: string;
   private readonly unversionedCacheControl: string;
+  private readonly binaryHeaderPlans: BinaryHeaderPlans;
 
   constructor(options: RuntimeOptions) {
     this.config = options.config;
@@ -88,6 +89,7 @@ export class InferenceRuntime {
     this.registry = new ModelRegistry(options.config, options.root, this.logger, options.sessionOptions ?? DEFAULT_SESSION_OPTIONS);
     this.maxElements = options.maxElements ?? DEFAULT_MAX_ELEMENTS;
     this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    this.binaryHeaderPlans = new BinaryHeaderPlans(this.maxElements);
     this.versionedCacheControl = `public, max-age=${options.config.cache.versionedTtlSeconds}, immutable`;
     this.unversionedCacheControl = `public, max-age=${options.config.cache.unversionedTtlSeconds}`;
   }
@@ -196,7 +198,7 @@ export class InferenceRuntime {
       const binary = typeof body === "string" ? Buffer.from(body, "utf8") : body;
       const { json, tensorBytes } = splitBinaryBody(binary, headerLength);
       if (json === undefined) return parseRawBinaryRequest(model, this.maxElements, tensorBytes);
-      return parseInferRequest(parseJsonBody(json), model, this.maxElements, tensorBytes);
+      return this.binaryHeaderPlans.parse(model, json, tensorBytes);
     }
     const text = typeof body === "string" ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
     return parseInferRequest(parseJsonBody(text), model, this.maxElements);

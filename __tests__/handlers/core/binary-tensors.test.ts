@@ -238,6 +238,81 @@ describe("adapters", () => {
   });
 });
 
+describe("a repeated JSON header (its validated plan is remembered)", () => {
+  // A fresh runtime per test, so no plan is left over from another test.
+  let fresh: InferenceRuntime;
+  beforeEach(async () => {
+    fresh = await testRuntime().loadAll();
+  });
+  const send = (model: string, request: { body: Buffer; headers: Record<string, string> }) =>
+    fresh.handle({ method: "POST", path: `/v2/models/${model}/infer`, headers: request.headers, body: request.body });
+  const boolRequest = (bytes: number[]) => tritonRequest([{ name: "flags", datatype: "BOOL", shape: [1, 3], data: Uint8Array.from(bytes) }]);
+
+  it("answers each request from its own bytes, the same as the JSON form", async () => {
+    const samples = mnistSamples();
+    const headers = new Set<string>();
+    for (let index = 0; index < samples.length; index++) {
+      const request = tritonRequest([mnistInput(index)]);
+      headers.add(request.body.subarray(0, request.jsonSize).toString("utf8"));
+      const { outputs } = decoded(await send("mnist", request));
+      const asJson = await send("mnist", tritonRequest([{ ...mnistInput(index), binary: false }], { outputs: [{ name: "Plus214_Output_0", binary: false }] }));
+      expect(outputs[0].data).toEqual(JSON.parse(bodyText(asJson)).outputs[0].data);
+    }
+    expect(headers.size).toBe(1);
+  });
+
+  it("parses a repeated header once, and a changed one again", async () => {
+    const parse = jest.spyOn(JSON, "parse");
+    try {
+      const parsesFor = async (request: { body: Buffer; headers: Record<string, string> }) => {
+        parse.mockClear();
+        expect((await send("mnist", request)).status).toBe(200);
+        return parse.mock.calls.length;
+      };
+      expect(await parsesFor(tritonRequest([mnistInput(0)]))).toBe(1);
+      expect(await parsesFor(tritonRequest([mnistInput(1)]))).toBe(0);
+      expect(await parsesFor(tritonRequest([mnistInput(2)], { id: "changed" }))).toBe(1);
+      expect(await parsesFor(tritonRequest([mnistInput(3)], { id: "changed" }))).toBe(0);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it("still checks BOOL and BYTES contents every time", async () => {
+    expect(decoded(await send("boolean_not", boolRequest([1, 0, 1]))).outputs[0].data).toEqual([0, 1, 0]);
+    const badBool = await send("boolean_not", boolRequest([1, 2, 0]));
+    expect([badBool.status, JSON.parse(bodyText(badBool)).error]).toEqual([400, expect.stringMatching(/byte 1 is 2; BOOL elements are one byte, 0 or 1/)]);
+    expect(decoded(await send("boolean_not", boolRequest([0, 0, 1]))).outputs[0].data).toEqual([1, 1, 0]);
+
+    const all = { pclass: true, sex: true, age: true, fare: true, embarked: true };
+    const good = tritonRequest(titanicInputs(all));
+    expect((await send("titanic", good)).status).toBe(200);
+    // The same header text and byte count, but the second `sex` element's length prefix points past the end.
+    const broken = Buffer.from(good.body);
+    const sexStart = good.jsonSize + 2 * 8;
+    broken.writeUInt32LE(200, sexStart + 4 + "female".length);
+    const badBytes = await send("titanic", { body: broken, headers: good.headers });
+    expect([badBytes.status, JSON.parse(bodyText(badBytes)).error]).toEqual([400, expect.stringMatching(/input 'sex' BYTES element 1 declares 200 bytes/)]);
+  });
+
+  it("validates a different byte count under the same header afresh", async () => {
+    const request = tritonRequest([mnistInput(0)]);
+    expect((await send("mnist", request)).status).toBe(200);
+    const longer = { body: Buffer.concat([request.body, Buffer.alloc(4)]), headers: request.headers };
+    const response = await send("mnist", longer);
+    expect([response.status, JSON.parse(bodyText(response)).error]).toEqual([400, expect.stringMatching(/add up to 3136 bytes, but 3140 bytes follow the JSON header/)]);
+  });
+
+  it("keeps one plan per model and echoes each header's id", async () => {
+    for (let round = 0; round < 3; round++) {
+      const mnist = decoded(await send("mnist", tritonRequest([mnistInput(round)], { id: `m-${round % 2}` })));
+      expect(mnist.header.id).toBe(`m-${round % 2}`);
+      const titanic = decoded(await send("titanic", tritonRequest(titanicInputs({ sex: true, embarked: true }), { id: "t" })));
+      expect(titanic.header).toMatchObject({ model_name: "titanic", id: "t" });
+    }
+  });
+});
+
 describe("malformed binary requests get a 400 OIP error, never a crash", () => {
   const json = (value: unknown) => Buffer.from(JSON.stringify(value));
   /** A body whose JSON header is `header`, followed by `tensorBytes`, with the matching header length. */
