@@ -14,6 +14,7 @@ import { synthWarnings } from "./assertions";
 import type { ModelArtifact } from "../../src/config/models";
 import {
   InferenceDistribution,
+  type DistributionEdgeFunction,
   type DistributionModel,
   type InferenceDistributionProps,
 } from "../../src/constructs/inference-distribution";
@@ -24,6 +25,10 @@ import { ProblemsError } from "../../src/problems";
 const CONTEXT = JSON.parse(readFileSync(join(__dirname, "../../cdktf.json"), "utf8")).context;
 const MNIST = join(SHARED_FIXTURES, "models", "mnist.onnx");
 const EDGE_VERSION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:edge-inference-dev-edge:7";
+/** A stand-in for EdgeInferenceFunction: the association it gives (its own tests cover the real one). */
+const edgeFunctionAt = (lambdaArn: string, eventType = "origin-request"): DistributionEdgeFunction => ({
+  association: (options) => ({ eventType, lambdaArn, ...options }),
+});
 const CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab";
 const WEB_ACL_ARN = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/edge-inference/1234abcd-12ab-34cd-56ef-1234567890ab";
 const CACHE = { minTtlSeconds: 0, defaultTtlSeconds: 300, maxTtlSeconds: 3600 };
@@ -72,7 +77,7 @@ function build(overrides: Partial<InferenceDistributionProps> = {}) {
     modelStore: store,
     models: [IRIS, TITANIC],
     viewerRequestFunctionArn: viewerFunction.arn,
-    edgeFunctionVersionArn: EDGE_VERSION_ARN,
+    edgeFunction: edgeFunctionAt(EDGE_VERSION_ARN),
     cache: CACHE,
     priceClass: "PriceClass_100",
     geoRestriction: { type: "none" },
@@ -231,11 +236,11 @@ describe("InferenceDistribution cache behaviors", () => {
 
 describe("InferenceDistribution edge association", () => {
   it("attaches no edge function when none is given, and warns that edge models are served regionally", () => {
-    const { json, stack } = synthesized({ edgeFunctionVersionArn: undefined });
+    const { json, stack } = synthesized({ edgeFunction: undefined });
     for (const behavior of [...json.ordered_cache_behavior, json.default_cache_behavior]) {
       expect(behavior.lambda_function_association).toBeUndefined();
     }
-    expect(synthWarnings(stack)).toEqual([expect.stringContaining("models iris are configured to serve at the edge, but no edgeFunctionVersionArn")]);
+    expect(synthWarnings(stack)).toEqual([expect.stringContaining("models iris are configured to serve at the edge, but no edgeFunction")]);
   });
 
   it("attaches no edge function when every model serves regionally, and keeps per-model behaviors", () => {
@@ -458,9 +463,10 @@ describe("InferenceDistribution refuses at synth", () => {
     ["all TTLs 0", { cache: { minTtlSeconds: 0, defaultTtlSeconds: 0, maxTtlSeconds: 0 } }, /every TTL is 0 but the inference cache policy has cache-key parameters/],
     ["min TTL above 0", { cache: { minTtlSeconds: 60, defaultTtlSeconds: 300, maxTtlSeconds: 3600 } }, /minTtlSeconds: 60 would make CloudFront cache responses marked Cache-Control: no-store/],
     ["a TTL over a year", { cache: { minTtlSeconds: 0, defaultTtlSeconds: 300, maxTtlSeconds: 40_000_000 } }, /maxTtlSeconds: 40000000 must be a whole number of seconds from 0 to 31536000/],
-    ["$LATEST", { edgeFunctionVersionArn: "arn:aws:lambda:us-east-1:123456789012:function:edge:$LATEST" }, /must end in a published version number/],
-    ["an unqualified edge function", { edgeFunctionVersionArn: "arn:aws:lambda:us-east-1:123456789012:function:edge" }, /must end in a published version number/],
-    ["an edge function outside us-east-1", { edgeFunctionVersionArn: "arn:aws:lambda:eu-west-1:123456789012:function:edge:3" }, /the function is in eu-west-1; Lambda@Edge functions must be created in us-east-1/],
+    ["$LATEST", { edgeFunction: edgeFunctionAt("arn:aws:lambda:us-east-1:123456789012:function:edge:$LATEST") }, /must end in a published version number/],
+    ["an unqualified edge function", { edgeFunction: edgeFunctionAt("arn:aws:lambda:us-east-1:123456789012:function:edge") }, /must end in a published version number/],
+    ["a viewer-request edge function", { edgeFunction: edgeFunctionAt(EDGE_VERSION_ARN, "viewer-request") }, /edgeFunction: its event type is viewer-request; edge inference runs at origin-request/],
+    ["an edge function outside us-east-1", { edgeFunction: edgeFunctionAt("arn:aws:lambda:eu-west-1:123456789012:function:edge:3") }, /the function is in eu-west-1; Lambda@Edge functions must be created in us-east-1/],
     ["a certificate outside us-east-1", { customDomain: { aliases: ["inference.example.com"], acmCertificateArn: CERTIFICATE_ARN.replace("us-east-1", "eu-west-1") } }, /the certificate is in eu-west-1; CloudFront only uses ACM certificates from us-east-1/],
     ["a regional web ACL", { webAclArn: WEB_ACL_ARN.replace("us-east-1", "eu-west-1").replace("global/", "regional/") }, /REGIONAL scope in eu-west-1; CloudFront needs one created with scope CLOUDFRONT in us-east-1/],
     ["a price class typo", { priceClass: "PriceClass_300" as never }, /priceClass: "PriceClass_300" is not a CloudFront price class/],
@@ -512,7 +518,7 @@ describe("InferenceDistribution refuses at synth", () => {
     const problems = problemsOf({
       cache: { minTtlSeconds: 10, defaultTtlSeconds: 5, maxTtlSeconds: 1 },
       priceClass: "PriceClass_1" as never,
-      edgeFunctionVersionArn: "arn:aws:lambda:us-west-2:123456789012:function:edge",
+      edgeFunction: edgeFunctionAt("arn:aws:lambda:us-west-2:123456789012:function:edge"),
     });
     expect(problems).toHaveLength(5);
   });

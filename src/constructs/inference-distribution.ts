@@ -3,6 +3,7 @@ import {
   CloudfrontDistribution,
   type CloudfrontDistributionDefaultCacheBehavior,
   type CloudfrontDistributionOrderedCacheBehavior,
+  type CloudfrontDistributionOrderedCacheBehaviorLambdaFunctionAssociation,
   type CloudfrontDistributionRestrictionsGeoRestriction,
   type CloudfrontDistributionViewerCertificate,
 } from "@cdktf/provider-aws/lib/cloudfront-distribution";
@@ -77,6 +78,11 @@ export interface DistributionCustomDomain {
 export type PriceClass = (typeof PRICE_CLASSES)[number];
 export type GeoRestriction = EnvironmentConfig["distribution"]["geoRestriction"];
 
+/** What the distribution needs of the edge inference function; EdgeInferenceFunction is one. */
+export interface DistributionEdgeFunction {
+  association(options: { readonly includeBody?: boolean }): CloudfrontDistributionOrderedCacheBehaviorLambdaFunctionAssociation;
+}
+
 export interface InferenceDistributionProps {
   /** Prefixes the account-wide names of the cache policy, response headers policy and origin access control. */
   readonly namePrefix: string;
@@ -86,10 +92,11 @@ export interface InferenceDistributionProps {
   /** The viewer-request CloudFront Function (versioned path rewrite, query canonicalization); required, the cache keys depend on it. */
   readonly viewerRequestFunctionArn: string;
   /**
-   * The Lambda@Edge function's qualified version ARN (`...:function:<name>:<version>`). Omit to serve
+   * The origin-request Lambda@Edge function that serves edge models (an EdgeInferenceFunction); its
+   * own association (published version, event type) is attached with the request body. Omit to serve
    * every model from the regional API.
    */
-  readonly edgeFunctionVersionArn?: string;
+  readonly edgeFunction?: DistributionEdgeFunction;
   /** TTLs of the inference cache policy (GET infer, metadata, health). */
   readonly cache: CacheTtls;
   readonly priceClass: PriceClass;
@@ -179,13 +186,15 @@ export class InferenceDistribution extends Construct {
     const keepaliveTimeout = props.originKeepaliveTimeoutSeconds ?? API_ORIGIN_DEFAULTS.originKeepaliveTimeoutSeconds;
     const regionalModels = props.models.filter((model) => model.serve === "regional").map((model) => model.name);
     const edgeModels = props.models.filter((model) => model.serve === "edge").map((model) => model.name);
-    this.edgeInferenceEnabled = props.edgeFunctionVersionArn !== undefined && edgeModels.length > 0;
+    const edgeAssociation = props.edgeFunction?.association({ includeBody: true });
+    this.edgeInferenceEnabled = edgeAssociation !== undefined && edgeModels.length > 0;
     this.modelKeyPrefix = props.modelStore.modelKeyPrefix;
 
     // a, two per regional model, c, and the two of d.
     const behaviorCount = 1 + 2 * regionalModels.length + 1 + 2;
     const problems = [
       ...this.propProblems(props, { readTimeout, keepaliveTimeout, cacheBehaviorQuota, queryStringQuota }),
+      ...(edgeAssociation === undefined ? [] : edgeAssociationProblems(edgeAssociation)),
       ...cacheTtlProblems(props.cache),
       ...securityHeadersProblems(securityHeaders),
     ];
@@ -242,9 +251,7 @@ export class InferenceDistribution extends Construct {
       responseHeadersPolicyId: this.responseHeadersPolicy.id,
       functionAssociation: [{ eventType: "viewer-request", functionArn: props.viewerRequestFunctionArn }],
       lambdaFunctionAssociation:
-        options.edge && props.edgeFunctionVersionArn !== undefined
-          ? [{ eventType: "origin-request", lambdaArn: props.edgeFunctionVersionArn, includeBody: true }]
-          : undefined,
+        options.edge && edgeAssociation !== undefined ? [edgeAssociation] : undefined,
     });
     const cached = this.cachePolicy.id;
     const disabled = MANAGED_CACHE_POLICY.CachingDisabled;
@@ -369,7 +376,6 @@ export class InferenceDistribution extends Construct {
     if (known(props.viewerRequestFunctionArn) && !CLOUDFRONT_FUNCTION_ARN.test(props.viewerRequestFunctionArn)) {
       problems.push(`viewerRequestFunctionArn: "${props.viewerRequestFunctionArn}" is not a CloudFront Function ARN (arn:aws:cloudfront::<account>:function/<name>)`);
     }
-    if (known(props.edgeFunctionVersionArn)) problems.push(...edgeFunctionArnProblems(props.edgeFunctionVersionArn));
 
     if (!(PRICE_CLASSES as readonly string[]).includes(props.priceClass)) {
       problems.push(`priceClass: "${props.priceClass}" is not a CloudFront price class; use one of ${PRICE_CLASSES.join(", ")}`);
@@ -439,13 +445,11 @@ export class InferenceDistribution extends Construct {
   ): void {
     const annotations = Annotations.of(this);
     for (const warning of securityHeadersWarnings(securityHeaders)) annotations.addWarning(warning);
-    if (props.edgeFunctionVersionArn === undefined && edgeModels.length > 0) {
-      annotations.addWarning(
-        `models ${edgeModels.join(", ")} are configured to serve at the edge, but no edgeFunctionVersionArn was given; the regional API serves them`,
-      );
+    if (props.edgeFunction === undefined && edgeModels.length > 0) {
+      annotations.addWarning(`models ${edgeModels.join(", ")} are configured to serve at the edge, but no edgeFunction was given; the regional API serves them`);
     }
-    if (props.edgeFunctionVersionArn !== undefined && edgeModels.length === 0) {
-      annotations.addWarning("edgeFunctionVersionArn is set but every model serves regionally; the edge function is not attached to any behavior");
+    if (props.edgeFunction !== undefined && edgeModels.length === 0) {
+      annotations.addWarning("edgeFunction is set but every model serves regionally; the edge function is not attached to any behavior");
     }
     if (readTimeout > ORIGIN_TIMEOUT_RANGE.withoutQuotaIncrease || keepaliveTimeout > ORIGIN_TIMEOUT_RANGE.withoutQuotaIncrease) {
       annotations.addWarning(
@@ -455,18 +459,28 @@ export class InferenceDistribution extends Construct {
   }
 }
 
-/** A Lambda@Edge association must name a published version in us-east-1. */
-function edgeFunctionArnProblems(arn: string): string[] {
-  const match = LAMBDA_ARN.exec(arn);
-  if (!match) return [`edgeFunctionVersionArn: "${arn}" is not a Lambda function ARN`];
-  const [, region, qualifier] = match;
+/**
+ * Edge inference is an origin-request function (the only request event allowed 50 MB and 30 s, and
+ * it reads the body); CloudFront takes only a published version in us-east-1.
+ */
+function edgeAssociationProblems(association: CloudfrontDistributionOrderedCacheBehaviorLambdaFunctionAssociation): string[] {
   const problems: string[] = [];
+  if (association.eventType !== "origin-request") {
+    problems.push(
+      `edgeFunction: its event type is ${association.eventType}; edge inference runs at origin-request, the only request event whose function may be 50 MB zipped and run 30 s`,
+    );
+  }
+  const arn = association.lambdaArn;
+  if (Token.isUnresolved(arn)) return problems;
+  const match = LAMBDA_ARN.exec(arn);
+  if (!match) return [...problems, `edgeFunction: "${arn}" is not a Lambda function ARN`];
+  const [, region, qualifier] = match;
   if (region !== CLOUDFRONT_CONTROL_REGION) {
-    problems.push(`edgeFunctionVersionArn: the function is in ${region}; Lambda@Edge functions must be created in ${CLOUDFRONT_CONTROL_REGION}`);
+    problems.push(`edgeFunction: the function is in ${region}; Lambda@Edge functions must be created in ${CLOUDFRONT_CONTROL_REGION}`);
   }
   if (qualifier === undefined || !/^\d+$/.test(qualifier)) {
     problems.push(
-      `edgeFunctionVersionArn: "${arn}" must end in a published version number (:1, :2, ...); CloudFront refuses $LATEST, aliases and unqualified ARNs. Publish the function and pass its qualified_arn`,
+      `edgeFunction: "${arn}" must end in a published version number (:1, :2, ...); CloudFront refuses $LATEST, aliases and unqualified ARNs. Publish the function and pass its qualified_arn`,
     );
   }
   return problems;

@@ -125,7 +125,7 @@ export class InferenceStack extends TerraformStack {
         queryParameterNames: props.viewerRequest.queryParameterNames[model.name] ?? [],
       })),
       viewerRequestFunctionArn: this.viewerRequestFunction.arn,
-      edgeFunctionVersionArn: this.edgeFunction?.qualifiedArn,
+      edgeFunction: this.edgeFunction,
       cache: config.cache,
       priceClass: config.distribution.priceClass,
       geoRestriction: config.distribution.geoRestriction,
