@@ -1,5 +1,6 @@
 import type { CloudFrontHeaders, CloudFrontRequestEvent, CloudFrontRequestResult, CloudFrontResultResponse } from "aws-lambda";
 import { matchRoute, RUNTIME_REQUEST_HEADERS, runtimeFrom, type RuntimeResponse, type RuntimeSource } from "../core";
+import { displayHeaderName } from "../shared/header-names";
 
 /** CloudFront's limit on a response generated at origin-request, headers included. */
 export const EDGE_MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -65,7 +66,7 @@ function headerKey(name: string): readonly [string, string] | null {
   let key = headerKeys.get(name);
   if (key === undefined) {
     const lower = name.toLowerCase();
-    key = isForbiddenEdgeHeader(lower) ? null : [lower, lower.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase())];
+    key = isForbiddenEdgeHeader(lower) ? null : [lower, displayHeaderName(lower)];
     headerKeys.set(name, key);
   }
   return key;

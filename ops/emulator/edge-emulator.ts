@@ -5,7 +5,6 @@ import { RestApiEmulator } from "./api-gateway";
 import { cacheKey, cacheTtlSeconds, normalizedAcceptEncoding, queryPairs, ResponseCache, selects } from "./caching";
 import type { ApiOrigin, Behavior, EmulatedDistribution, Origin } from "./distribution";
 import {
-  canonicalHeaderName,
   headerValue,
   headerValues,
   nameRecord,
@@ -16,6 +15,7 @@ import {
   type ResponseDetail,
   type ViewerRequest,
 } from "./http-types";
+import { displayHeaderName } from "../../handlers/shared/header-names";
 import type { LoadedLambda } from "./lambda-bundle";
 import { s3Get } from "./s3-origin";
 import { addField, fieldValues, functionQuerystring, serializeQuerystring, ViewerRequestRunner, type FunctionEvent, type FunctionField, type FunctionResponse } from "./viewer-function";
@@ -440,7 +440,7 @@ function edgeHeaders(headers: unknown): HeaderList | string {
     if (!Array.isArray(values)) return `headers.${lower} is not a list`;
     for (const item of values as { key?: unknown; value?: unknown }[]) {
       if (typeof item?.value !== "string") return `headers.${lower} has a value that is not a string`;
-      const key = typeof item.key === "string" ? item.key : canonicalHeaderName(lower);
+      const key = typeof item.key === "string" ? item.key : displayHeaderName(lower);
       if (key.toLowerCase() !== lower) return `headers.${lower} has key ${JSON.stringify(key)}, which names another header`;
       const invalid = invalidHeader(key, item.value);
       if (invalid !== undefined) return `headers.${lower}: ${invalid}`;
@@ -500,7 +500,7 @@ function returnedRequest(returned: OriginRequestShape, sent: HeaderList, origin:
   }
   const customHeaders: HeaderList = [];
   for (const [lower, values] of Object.entries(returned.origin?.custom?.customHeaders ?? {})) {
-    for (const item of values) customHeaders.push({ name: item.key ?? canonicalHeaderName(lower), value: item.value });
+    for (const item of values) customHeaders.push({ name: item.key ?? displayHeaderName(lower), value: item.value });
   }
   let body: Buffer | undefined;
   if (returned.body?.action === "replace") body = returned.body.encoding === "text" ? Buffer.from(returned.body.data ?? "", "utf8") : Buffer.from(returned.body.data ?? "", "base64");

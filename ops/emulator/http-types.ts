@@ -36,10 +36,6 @@ export function nameRecord<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
-/** `Content-Type` from `content-type`: how Lambda@Edge fills in a header key left out. */
-export function canonicalHeaderName(lowerName: string): string {
-  return lowerName.replace(/(^|-)([a-z])/g, (_match, dash: string, letter: string) => dash + letter.toUpperCase());
-}
 
 /** A request as the viewer sent it to the edge. */
 export interface ViewerRequest {
