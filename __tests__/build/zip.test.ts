@@ -120,6 +120,24 @@ describe("deterministicZip", () => {
     for (const file of FILES) expect(Buffer.from(unzipped[file.path]).equals(Buffer.from(file.data))).toBe(true);
   });
 
+  it("gives the same bytes when large buffers are handed over, and never detaches a view into a shared buffer", async () => {
+    // Large enough that fflate deflates them in a worker, the only place a buffer can be moved.
+    const large = () => Buffer.from(Array.from({ length: 400_000 }, (_, index) => (index * 7919) % 251));
+    const expected = Buffer.from(await deterministicZip([{ path: "lib/big.so", data: large() }, { path: "index.js", data: text("x") }]));
+
+    const owned = large();
+    const handed = Buffer.from(await deterministicZip([{ path: "lib/big.so", data: owned, handOver: true }, { path: "index.js", data: text("x") }]));
+    expect(handed.equals(expected)).toBe(true);
+    expect(owned.buffer.byteLength).toBe(0); // moved to the worker, not copied
+
+    const shared = new Uint8Array(1_000_000);
+    const view = shared.subarray(100_000, 500_000);
+    view.set(large());
+    const fromView = Buffer.from(await deterministicZip([{ path: "lib/big.so", data: view, handOver: true }, { path: "index.js", data: text("x") }]));
+    expect(fromView.equals(expected)).toBe(true);
+    expect(shared.buffer.byteLength).toBe(1_000_000);
+  });
+
   it("rejects paths that could escape the archive root or collide", async () => {
     await expect(deterministicZip([{ path: "../evil.js", data: text("") }])).rejects.toThrow(/"\.\.\/evil\.js"/);
     await expect(deterministicZip([{ path: "/abs.js", data: text("") }])).rejects.toThrow(/relative posix/);

@@ -181,8 +181,9 @@ async function buildOne(fn: HandlerFunction, shared: SharedInputs): Promise<Hand
     { path: "index.js", data: bundled.code },
     { path: RUNTIME_CONFIG_FILE, data: Buffer.from(runtimeConfigText, "utf8") },
     ...carried.map(({ model, bytes }) => ({ path: bundledModelPath(model.name), data: bytes })),
-    ...ortFiles.map(({ source, path }) => ({ path, data: readFileSync(source) })),
+    ...ortFiles.map(({ source, path }) => ({ path, data: readFileSync(source), handOver: true })),
   ];
+  const unzippedBytes = files.reduce((total, file) => total + file.data.length, 0);
   progress.step(`${fn}: zipping ${files.length} files`);
   const zip = await deterministicZip(files);
   const record = {
@@ -190,7 +191,7 @@ async function buildOne(fn: HandlerFunction, shared: SharedInputs): Promise<Hand
     sources: bundled.inputs,
     zipSha256Hex: sha256(zip).toString("hex"),
     zipBytes: zip.length,
-    unzippedBytes: files.reduce((total, file) => total + file.data.length, 0),
+    unzippedBytes,
     fileCount: files.length,
   };
   const bundle = bundleFrom(record, false);

@@ -4,6 +4,13 @@ import { zip, type AsyncZippable, type AsyncZipOptions } from "fflate";
 export interface ZipFile {
   readonly path: string;
   readonly data: Uint8Array;
+  /**
+   * The caller read this buffer for the zip alone: fflate may move it to a compressor worker instead
+   * of copying it (the buffer is then detached). That copy of ORT's 46 MB library was ~70 MiB of a
+   * cold synth's peak RSS. Only a buffer that owns its whole ArrayBuffer is ever moved, never a view
+   * into Node's shared pool.
+   */
+  readonly handOver?: boolean;
 }
 
 /**
@@ -35,6 +42,10 @@ function checkPath(path: string): void {
   if (/^(0|[1-9]\d*)$/.test(path)) throw new Error(`zip entry "${path}": an all-digit name at the archive root is not supported`);
 }
 
+function ownsWholeBuffer(data: Uint8Array): boolean {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+}
+
 /**
  * A zip whose bytes depend only on the file paths and contents: entries sorted by path with an
  * explicit entry for every directory, one fixed timestamp, fixed unix modes (0644 files, 0755
@@ -43,12 +54,12 @@ function checkPath(path: string): void {
  */
 export async function deterministicZip(files: readonly ZipFile[], level: AsyncZipOptions["level"] = DEFAULT_COMPRESSION_LEVEL): Promise<Uint8Array> {
   const mtime = fixedZipDate();
-  const byPath = new Map<string, Uint8Array>();
+  const byPath = new Map<string, ZipFile>();
   const directories = new Set<string>();
   for (const file of files) {
     checkPath(file.path);
     if (byPath.has(file.path)) throw new Error(`zip entry "${file.path}": listed twice`);
-    byPath.set(file.path, file.data);
+    byPath.set(file.path, file);
     const parts = file.path.split("/");
     for (let depth = 1; depth < parts.length; depth++) directories.add(`${parts.slice(0, depth).join("/")}/`);
   }
@@ -57,7 +68,11 @@ export async function deterministicZip(files: readonly ZipFile[], level: AsyncZi
   }
   const entries: Array<[string, Uint8Array, AsyncZipOptions]> = [
     ...[...directories].map((path): [string, Uint8Array, AsyncZipOptions] => [path, new Uint8Array(0), { level: 0, mtime, os: UNIX, attrs: DIRECTORY_ATTRIBUTES }]),
-    ...[...byPath].map(([path, data]): [string, Uint8Array, AsyncZipOptions] => [path, data, { level, mtime, os: UNIX, attrs: FILE_ATTRIBUTES }]),
+    ...[...byPath].map(([path, file]): [string, Uint8Array, AsyncZipOptions] => [
+      path,
+      file.data,
+      { level, mtime, os: UNIX, attrs: FILE_ATTRIBUTES, consume: file.handOver === true && ownsWholeBuffer(file.data) },
+    ]),
   ];
   // Byte-wise order, so the result does not depend on the collation of the machine that builds it.
   entries.sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
