@@ -1,28 +1,4 @@
-import { CloudfrontCachePolicy, type CloudfrontCachePolicyConfig } from "@cdktf/provider-aws/lib/cloudfront-cache-policy";
-import { API_ORIGIN, distribution, testStack, violations, type TestStack } from "./harness";
-
-const NO_KEY = {
-  cookiesConfig: { cookieBehavior: "none" },
-  headersConfig: { headerBehavior: "none" },
-  queryStringsConfig: { queryStringBehavior: "none" },
-};
-
-function cachePolicy(scope: TestStack, config: Partial<CloudfrontCachePolicyConfig>) {
-  return new CloudfrontCachePolicy(scope.stack, "cache_policy", {
-    provider: scope.usEast1,
-    name: "test-inference",
-    minTtl: 0,
-    defaultTtl: 300,
-    maxTtl: 3600,
-    parametersInCacheKeyAndForwardedToOrigin: {
-      ...NO_KEY,
-      queryStringsConfig: { queryStringBehavior: "whitelist", queryStrings: { items: ["input"] } },
-      enableAcceptEncodingGzip: true,
-      enableAcceptEncodingBrotli: true,
-    },
-    ...config,
-  });
-}
+import { API_ORIGIN, cachePolicy, distribution, NO_KEY, testStack, violations } from "./harness";
 
 describe("cloudfront guardrails", () => {
   test("cloudfront/cache-policy-or-forwarded-values: a behavior with both", () => {

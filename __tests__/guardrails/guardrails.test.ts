@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Testing } from "cdktf";
 import { strToU8, zipSync } from "fflate";
-import { CloudfrontCachePolicy } from "@cdktf/provider-aws/lib/cloudfront-cache-policy";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { S3BucketAcl } from "@cdktf/provider-aws/lib/s3-bucket-acl";
@@ -18,7 +17,7 @@ import { ProblemsError } from "../../src/problems";
 import { reportFailure } from "../../src/report-failure";
 import { BootstrapStateStack } from "../../src/stacks/bootstrap-state-stack";
 import { InferenceStack } from "../../src/stacks/inference-stack";
-import { API_ORIGIN, distribution, edgeLambda, testStack, violations, type TestStack } from "./harness";
+import { API_ORIGIN, cachePolicy, distribution, edgeLambda, NO_KEY, testStack, violations, type TestStack } from "./harness";
 
 const ROOT = join(__dirname, "..", "..");
 const CONTEXT = JSON.parse(readFileSync(join(ROOT, "cdktf.json"), "utf8")).context;
@@ -35,18 +34,8 @@ function compliantStack(scope: TestStack): void {
     provider: scope.usEast1,
   });
   const bucket = new PrivateBucket(scope.stack, "models", { bucketName: "test-models" });
-  const policy = new CloudfrontCachePolicy(scope.stack, "cache_policy", {
-    provider: scope.usEast1,
-    name: "test-inference",
-    minTtl: 0,
-    defaultTtl: 300,
-    maxTtl: 3600,
-    parametersInCacheKeyAndForwardedToOrigin: {
-      cookiesConfig: { cookieBehavior: "none" },
-      headersConfig: { headerBehavior: "none" },
-      queryStringsConfig: { queryStringBehavior: "all" },
-      enableAcceptEncodingGzip: true,
-    },
+  const policy = cachePolicy(scope, {
+    parametersInCacheKeyAndForwardedToOrigin: { ...NO_KEY, queryStringsConfig: { queryStringBehavior: "all" }, enableAcceptEncodingGzip: true },
   });
   distribution(scope, {
     origin: [API_ORIGIN, { originId: "models", domainName: bucket.bucket.bucketRegionalDomainName, originAccessControlId: "E2OAC" }],

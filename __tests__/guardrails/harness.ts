@@ -5,6 +5,7 @@ import {
   type CloudfrontDistributionOrderedCacheBehavior,
   type CloudfrontDistributionOrigin,
 } from "@cdktf/provider-aws/lib/cloudfront-distribution";
+import { CloudfrontCachePolicy, type CloudfrontCachePolicyConfig } from "@cdktf/provider-aws/lib/cloudfront-cache-policy";
 import { LambdaFunction, type LambdaFunctionConfig } from "@cdktf/provider-aws/lib/lambda-function";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { addGuardrails } from "../../src/guardrails";
@@ -44,6 +45,31 @@ export function edgeLambda(scope: TestStack, id = "edge_lambda", overrides: Part
     timeout: 30,
     publish: true,
     ...overrides,
+  });
+}
+
+/** A cache key of nothing but the path. */
+export const NO_KEY = {
+  cookiesConfig: { cookieBehavior: "none" },
+  headersConfig: { headerBehavior: "none" },
+  queryStringsConfig: { queryStringBehavior: "none" },
+};
+
+/** An inference cache policy every CloudFront guardrail accepts, until `config` says otherwise. */
+export function cachePolicy(scope: TestStack, config: Partial<CloudfrontCachePolicyConfig> = {}): CloudfrontCachePolicy {
+  return new CloudfrontCachePolicy(scope.stack, "cache_policy", {
+    provider: scope.usEast1,
+    name: "test-inference",
+    minTtl: 0,
+    defaultTtl: 300,
+    maxTtl: 3600,
+    parametersInCacheKeyAndForwardedToOrigin: {
+      ...NO_KEY,
+      queryStringsConfig: { queryStringBehavior: "whitelist", queryStrings: { items: ["input"] } },
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    },
+    ...config,
   });
 }
 

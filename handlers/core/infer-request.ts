@@ -29,7 +29,8 @@ interface BinaryRequestPlan extends Omit<ParsedInferRequest, "feeds"> {
   readonly inputs: readonly BinaryInputPlan[];
 }
 
-const NO_BINARY_OUTPUTS: ReadonlySet<string> = new Set();
+/** No output answered as binary tensor data: plain JSON. */
+export const NO_BINARY_OUTPUTS: ReadonlySet<string> = new Set();
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 

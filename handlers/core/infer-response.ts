@@ -1,5 +1,6 @@
 import type { Tensor } from "onnxruntime-node";
 import { binaryOfTensor } from "./binary-tensors";
+import { NO_BINARY_OUTPUTS } from "./infer-request";
 import type { LoadedModel } from "./model-registry";
 import { encodeTensorData } from "./tensor-codec";
 
@@ -25,17 +26,37 @@ function templateOf(model: LoadedModel): ResponseTemplate {
   return template;
 }
 
-const idPart = (id: string | undefined) => (id === undefined ? "" : `,"id":${JSON.stringify(id)}`);
-
-/** The OIP inference response with every output's data as JSON. */
-export function inferResponse(model: LoadedModel, id: string | undefined, outputs: readonly string[], results: Record<string, Tensor>): string {
+/**
+ * The response JSON: the whole answer, or a binary answer's header, where each output in
+ * `binaryOutputs` carries binary_data_size instead of data and its bytes are appended to `chunks`.
+ */
+function responseJson(
+  model: LoadedModel,
+  id: string | undefined,
+  outputs: readonly string[],
+  results: Record<string, Tensor>,
+  binaryOutputs: ReadonlySet<string>,
+  chunks: Uint8Array[],
+): string {
   const { head, outputHeads } = templateOf(model);
   let parts = "";
   for (const name of outputs) {
     const tensor = results[name];
-    parts += `${parts === "" ? "" : ","}${outputHeads.get(name)}${JSON.stringify(tensor.dims)},"data":${encodeTensorData(tensor)}}`;
+    parts += `${parts === "" ? "" : ","}${outputHeads.get(name)}${JSON.stringify(tensor.dims)}`;
+    if (binaryOutputs.has(name)) {
+      const bytes = binaryOfTensor(tensor);
+      chunks.push(bytes);
+      parts += `,"parameters":{"binary_data_size":${bytes.byteLength}}}`;
+    } else {
+      parts += `,"data":${encodeTensorData(tensor)}}`;
+    }
   }
-  return `${head}${idPart(id)},"outputs":[${parts}]}`;
+  return `${head}${id === undefined ? "" : `,"id":${JSON.stringify(id)}`},"outputs":[${parts}]}`;
+}
+
+/** The OIP inference response with every output's data as JSON. */
+export function inferResponse(model: LoadedModel, id: string | undefined, outputs: readonly string[], results: Record<string, Tensor>): string {
+  return responseJson(model, id, outputs, results, NO_BINARY_OUTPUTS, []);
 }
 
 /** A binary-extension answer (application/octet-stream) and its JSON header's size. */
@@ -56,24 +77,11 @@ export function binaryInferResponse(
   binaryOutputs: ReadonlySet<string>,
   results: Record<string, Tensor>,
 ): BinaryInferResponse {
-  const { head, outputHeads } = templateOf(model);
   const chunks: Uint8Array[] = [];
-  let parts = "";
-  let binaryBytes = 0;
-  for (const name of outputs) {
-    const tensor = results[name];
-    parts += `${parts === "" ? "" : ","}${outputHeads.get(name)}${JSON.stringify(tensor.dims)}`;
-    if (!binaryOutputs.has(name)) {
-      parts += `,"data":${encodeTensorData(tensor)}}`;
-      continue;
-    }
-    const bytes = binaryOfTensor(tensor);
-    chunks.push(bytes);
-    binaryBytes += bytes.byteLength;
-    parts += `,"parameters":{"binary_data_size":${bytes.byteLength}}}`;
-  }
-  const header = `${head}${idPart(id)},"outputs":[${parts}]}`;
+  const header = responseJson(model, id, outputs, results, binaryOutputs, chunks);
   const headerLength = Buffer.byteLength(header);
+  let binaryBytes = 0;
+  for (const chunk of chunks) binaryBytes += chunk.byteLength;
   const body = Buffer.allocUnsafe(headerLength + binaryBytes);
   let offset = body.write(header, 0, "utf8");
   for (const chunk of chunks) {

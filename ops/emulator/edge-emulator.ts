@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { validateHeaderName, validateHeaderValue } from "node:http";
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:zlib";
+import { displayHeaderName } from "../../handlers/shared/header-names";
 import { RestApiEmulator } from "./api-gateway";
 import { cacheKey, cacheTtlSeconds, normalizedAcceptEncoding, queryPairs, ResponseCache, selects } from "./caching";
 import type { ApiOrigin, Behavior, EmulatedDistribution, Origin } from "./distribution";
@@ -15,7 +16,6 @@ import {
   type ResponseDetail,
   type ViewerRequest,
 } from "./http-types";
-import { displayHeaderName } from "../../handlers/shared/header-names";
 import type { LoadedLambda } from "./lambda-bundle";
 import { s3Get } from "./s3-origin";
 import { addField, fieldValues, functionQuerystring, serializeQuerystring, ViewerRequestRunner, type FunctionEvent, type FunctionField, type FunctionResponse } from "./viewer-function";

@@ -36,7 +36,6 @@ export function nameRecord<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
-
 /** A request as the viewer sent it to the edge. */
 export interface ViewerRequest {
   readonly method: string;
