@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { validateHeaderName, validateHeaderValue } from "node:http";
 import type { ApiMethod, ApiResource, RestApi } from "./distribution";
-import { headerValue, nameRecord, type HeaderList } from "./http-types";
+import { headerValue, nameRecord, type HeaderList, type ReceivedRequest } from "./http-types";
 import type { LoadedLambda } from "./lambda-bundle";
 
 /** API Gateway REST APIs refuse larger request bodies (413, before any integration runs). */
@@ -10,14 +10,9 @@ export const API_GATEWAY_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
 export const LAMBDA_EVENT_LIMIT_BYTES = 6 * 1024 * 1024;
 
 /** A request as CloudFront sends it to the API's stage URL. */
-export interface ApiRequest {
-  readonly method: string;
+export interface ApiRequest extends ReceivedRequest {
   /** Origin path (the stage) and URI: `/dev/v2/models/iris/infer`. */
   readonly path: string;
-  readonly query: string;
-  readonly headers: HeaderList;
-  readonly body: Buffer;
-  readonly bodyBytes: number;
   readonly sourceIp: string;
   readonly domainName: string;
 }

@@ -36,8 +36,8 @@ export function nameRecord<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
-/** A request as the viewer sent it to the edge. */
-export interface ViewerRequest {
+/** An HTTP request as one hop of the emulator receives it. */
+export interface ReceivedRequest {
   readonly method: string;
   /** The path as sent, percent-encoding kept, without the query. */
   readonly path: string;
@@ -46,8 +46,12 @@ export interface ViewerRequest {
   readonly headers: HeaderList;
   /** The body as received, up to the emulator's buffer limit. */
   readonly body: Buffer;
-  /** Bytes the viewer sent, which may exceed body.length. */
+  /** Bytes the sender sent, which may exceed body.length. */
   readonly bodyBytes: number;
+}
+
+/** A request as the viewer sent it to the edge. */
+export interface ViewerRequest extends ReceivedRequest {
   readonly clientIp: string;
   /** "1.0", "1.1" or "2.0": for Via, and HTTP/1.0 gets no compression. */
   readonly httpVersion: string;
