@@ -88,45 +88,34 @@ function writeZipMapModel(scratch: string): string {
   return path;
 }
 
-/** Identity over a tensor with two dynamic dimensions, which the GET form cannot shape. */
-function writeDynamicModel(scratch: string): string {
-  const tensor = onnx.TypeProto.create({
-    tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: "N" }, { dimParam: "M" }] } },
-  });
+/** A one-node ONNX model whose input and output share one tensor type; written to `<scratch>/<name>.onnx`. */
+function writeOneNodeModel(
+  scratch: string,
+  spec: { name: string; opType: string; elemType: number; dim: { dimParam?: string; dimValue?: number }[]; input: string; output: string },
+): string {
+  const tensor = onnx.TypeProto.create({ tensorType: { elemType: spec.elemType, shape: { dim: spec.dim } } });
   const model = onnx.ModelProto.create({
     irVersion: 8,
     opsetImport: [{ domain: "", version: 13 }],
     graph: {
-      name: "dynamic",
-      input: [{ name: "x", type: tensor }],
-      output: [{ name: "y", type: tensor }],
-      node: [{ opType: "Identity", input: ["x"], output: ["y"] }],
+      name: spec.name,
+      input: [{ name: spec.input, type: tensor }],
+      output: [{ name: spec.output, type: tensor }],
+      node: [{ opType: spec.opType, input: [spec.input], output: [spec.output] }],
     },
   });
-  const path = join(scratch, "dynamic.onnx");
+  const path = join(scratch, `${spec.name}.onnx`);
   writeFileSync(path, onnx.ModelProto.encode(model).finish());
   return path;
 }
 
+/** Identity over a tensor with two dynamic dimensions, which the GET form cannot shape. */
+const writeDynamicModel = (scratch: string) =>
+  writeOneNodeModel(scratch, { name: "dynamic", opType: "Identity", elemType: onnx.TensorProto.DataType.FLOAT, dim: [{ dimParam: "N" }, { dimParam: "M" }], input: "x", output: "y" });
+
 /** Not over a BOOL tensor: the one shared datatype no fixture model takes as input. */
-function writeBooleanNotModel(scratch: string): string {
-  const tensor = onnx.TypeProto.create({
-    tensorType: { elemType: onnx.TensorProto.DataType.BOOL, shape: { dim: [{ dimParam: "N" }, { dimValue: 3 }] } },
-  });
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    opsetImport: [{ domain: "", version: 13 }],
-    graph: {
-      name: "boolean_not",
-      input: [{ name: "flags", type: tensor }],
-      output: [{ name: "inverted", type: tensor }],
-      node: [{ opType: "Not", input: ["flags"], output: ["inverted"] }],
-    },
-  });
-  const path = join(scratch, "boolean_not.onnx");
-  writeFileSync(path, onnx.ModelProto.encode(model).finish());
-  return path;
-}
+const writeBooleanNotModel = (scratch: string) =>
+  writeOneNodeModel(scratch, { name: "boolean_not", opType: "Not", elemType: onnx.TensorProto.DataType.BOOL, dim: [{ dimParam: "N" }, { dimValue: 3 }], input: "flags", output: "inverted" });
 
 export function testModels(): TestModels {
   const scratch = mkdtempSync(join(tmpdir(), "edge-inference-models-"));
